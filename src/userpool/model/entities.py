@@ -1,0 +1,324 @@
+"""The user-pool vocabulary: pools, app clients, users, groups, tokens, codes, keys.
+
+Frozen dataclasses. A pool and an app client keep their Cognito-shaped settings in one
+``config`` mapping (the members of ``UserPoolType`` / ``UserPoolClientType`` the API
+accepts), so Describe* answers exactly what Create*/Update* stored; the typed properties
+below read the settings that change behaviour, with Cognito's defaults (spec §2.1, §2.2).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+
+class UserStatus(enum.StrEnum):
+    """``UserStatusType`` (spec §2.3)."""
+
+    UNCONFIRMED = "UNCONFIRMED"
+    CONFIRMED = "CONFIRMED"
+    FORCE_CHANGE_PASSWORD = "FORCE_CHANGE_PASSWORD"
+    RESET_REQUIRED = "RESET_REQUIRED"
+    EXTERNAL_PROVIDER = "EXTERNAL_PROVIDER"
+    ARCHIVED = "ARCHIVED"
+    COMPROMISED = "COMPROMISED"
+    UNKNOWN = "UNKNOWN"
+
+
+@dataclass(frozen=True)
+class PasswordPolicy:
+    """``PasswordPolicyType``; defaults are Cognito's when the pool omits the policy."""
+
+    minimum_length: int = 8
+    require_uppercase: bool = True
+    require_lowercase: bool = True
+    require_numbers: bool = True
+    require_symbols: bool = True
+    password_history_size: int = 0
+    temporary_password_validity_days: int = 7
+
+    @classmethod
+    def from_config(cls, raw: Mapping[str, Any] | None) -> PasswordPolicy:
+        if not raw:
+            return cls()
+        days = int(raw.get("TemporaryPasswordValidityDays") or 0) or 7
+        return cls(
+            minimum_length=int(raw.get("MinimumLength", 8)),
+            require_uppercase=bool(raw.get("RequireUppercase", False)),
+            require_lowercase=bool(raw.get("RequireLowercase", False)),
+            require_numbers=bool(raw.get("RequireNumbers", False)),
+            require_symbols=bool(raw.get("RequireSymbols", False)),
+            password_history_size=int(raw.get("PasswordHistorySize", 0)),
+            temporary_password_validity_days=days,
+        )
+
+
+@dataclass(frozen=True)
+class SchemaAttribute:
+    """One ``SchemaAttributeType``: a standard attribute or a ``custom:`` one."""
+
+    name: str
+    data_type: str = "String"  # String | Number | DateTime | Boolean
+    developer_only: bool = False
+    mutable: bool = True
+    required: bool = False
+    min_length: int | None = None
+    max_length: int | None = None
+    min_value: int | None = None
+    max_value: int | None = None
+
+
+@dataclass(frozen=True)
+class UserPool:
+    """A user pool. ``config`` holds the ``UserPoolType`` settings as the API sent them."""
+
+    id: str
+    name: str
+    created: float
+    last_modified: float
+    config: Mapping[str, Any] = field(default_factory=dict)
+    schema: tuple[SchemaAttribute, ...] = ()
+
+    @property
+    def region(self) -> str:
+        return self.id.split("_", 1)[0]
+
+    @property
+    def name_part(self) -> str:
+        """The SRP pool name part: the ID split on ``_``, element 1 (spec §1.8, §4.4)."""
+        return self.id.split("_")[1]
+
+    @cached_property
+    def password_policy(self) -> PasswordPolicy:
+        return PasswordPolicy.from_config((self.config.get("Policies") or {}).get("PasswordPolicy"))
+
+    @property
+    def username_attributes(self) -> tuple[str, ...]:
+        return tuple(self.config.get("UsernameAttributes") or ())
+
+    @property
+    def alias_attributes(self) -> tuple[str, ...]:
+        return tuple(self.config.get("AliasAttributes") or ())
+
+    @property
+    def case_sensitive(self) -> bool:
+        """``UsernameConfiguration.CaseSensitive``; the API default is true (spec §2.1)."""
+        raw = self.config.get("UsernameConfiguration")
+        return True if not raw else bool(raw.get("CaseSensitive", True))
+
+    @property
+    def auto_verified_attributes(self) -> tuple[str, ...]:
+        return tuple(self.config.get("AutoVerifiedAttributes") or ())
+
+    @property
+    def mfa_configuration(self) -> str:
+        return str(self.config.get("MfaConfiguration") or "OFF")
+
+    @property
+    def allow_admin_create_user_only(self) -> bool:
+        return bool((self.config.get("AdminCreateUserConfig") or {}).get("AllowAdminCreateUserOnly", False))
+
+    @property
+    def deletion_protection(self) -> str:
+        return str(self.config.get("DeletionProtection") or "INACTIVE")
+
+    @property
+    def tier(self) -> str:
+        return str(self.config.get("UserPoolTier") or "ESSENTIALS")
+
+    def schema_attribute(self, name: str) -> SchemaAttribute | None:
+        for attribute in self.schema:
+            if attribute.name == name:
+                return attribute
+        return None
+
+
+@dataclass(frozen=True)
+class AppClient:
+    """An app client. ``config`` holds the ``UserPoolClientType`` settings (no secret)."""
+
+    pool_id: str
+    client_id: str
+    name: str
+    created: float
+    last_modified: float
+    secret: str | None = None
+    config: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def explicit_auth_flows(self) -> tuple[str, ...]:
+        flows = self.config.get("ExplicitAuthFlows")
+        if flows is None:
+            return ("ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_CUSTOM_AUTH")
+        return tuple(flows)
+
+    @property
+    def prevent_user_existence_errors(self) -> bool:
+        """True when ``PreventUserExistenceErrors`` is ENABLED (default LEGACY, spec §10.18)."""
+        return self.config.get("PreventUserExistenceErrors") == "ENABLED"
+
+    @property
+    def enable_token_revocation(self) -> bool:
+        return bool(self.config.get("EnableTokenRevocation", True))
+
+    @property
+    def auth_session_validity_seconds(self) -> int:
+        return int(self.config.get("AuthSessionValidity") or 3) * 60
+
+    @property
+    def access_token_validity_seconds(self) -> int:
+        return _validity_seconds(self.config, "AccessToken", 60 * 60, "hours")
+
+    @property
+    def id_token_validity_seconds(self) -> int:
+        return _validity_seconds(self.config, "IdToken", 60 * 60, "hours")
+
+    @property
+    def refresh_token_validity_seconds(self) -> int:
+        return _validity_seconds(self.config, "RefreshToken", 30 * 86400, "days")
+
+    @property
+    def read_attributes(self) -> tuple[str, ...] | None:
+        """None means every attribute is readable (Cognito's default)."""
+        raw = self.config.get("ReadAttributes")
+        return None if not raw else tuple(raw)
+
+    @property
+    def write_attributes(self) -> tuple[str, ...] | None:
+        raw = self.config.get("WriteAttributes")
+        return None if not raw else tuple(raw)
+
+
+UNIT_SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
+
+
+def _validity_seconds(config: Mapping[str, Any], token: str, default: int, default_unit: str) -> int:
+    value = config.get(f"{token}Validity")
+    if not value:
+        return default
+    unit = (config.get("TokenValidityUnits") or {}).get(token) or default_unit
+    return int(value) * UNIT_SECONDS[unit]
+
+
+@dataclass(frozen=True)
+class PasswordCredential:
+    """What the server keeps of a password: the SRP salt and verifier (spec §4.5).
+
+    ``verifier`` is ``g^x mod N`` as 384 big-endian bytes. The password flows check a
+    password by recomputing the verifier; nothing reversible is stored.
+    """
+
+    salt: bytes
+    verifier: bytes
+    set_at: float
+    temporary: bool = False
+    expires_at: float | None = None
+
+
+@dataclass(frozen=True)
+class User:
+    """A user of one pool. ``username`` is the internal, immutable username.
+
+    ``attributes`` maps attribute names to string values and always holds ``sub``;
+    ``email_verified`` / ``phone_number_verified`` are "true"/"false".
+    """
+
+    pool_id: str
+    username: str
+    attributes: Mapping[str, str]
+    status: UserStatus
+    enabled: bool
+    created: float
+    last_modified: float
+    password: PasswordCredential | None = None
+    password_history: tuple[PasswordCredential, ...] = ()
+    tokens_revoked_at: float | None = None
+
+    @property
+    def sub(self) -> str:
+        return self.attributes["sub"]
+
+
+@dataclass(frozen=True)
+class Group:
+    pool_id: str
+    name: str
+    created: float
+    last_modified: float
+    description: str | None = None
+    role_arn: str | None = None
+    precedence: int | None = None
+
+
+@dataclass(frozen=True)
+class RefreshTokenRecord:
+    """A refresh token, kept only as the SHA-256 of its value (spec §6.5)."""
+
+    token_hash: bytes
+    pool_id: str
+    client_id: str
+    username: str
+    origin_jti: str
+    auth_time: int
+    issued_at: float
+    expires_at: float
+    device_key: str | None = None
+    revoked: bool = False
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    """One RSA key of a pool. ``use`` is "id" or "access": the two tokens use different keys."""
+
+    pool_id: str
+    kid: str
+    use: str
+    private_pem: bytes
+    created: float
+
+
+@dataclass(frozen=True)
+class LockoutState:
+    """Failed sign-in counter of one user (spec §9.1)."""
+
+    failures: int = 0
+    locked_until: float = 0.0
+    last_attempt: float = 0.0
+
+
+class CodePurpose(enum.StrEnum):
+    SIGN_UP = "SIGN_UP"
+    FORGOT_PASSWORD = "FORGOT_PASSWORD"
+    VERIFY_EMAIL = "VERIFY_EMAIL"
+    VERIFY_PHONE_NUMBER = "VERIFY_PHONE_NUMBER"
+
+
+@dataclass(frozen=True)
+class VerificationCode:
+    """A one-time code sent to a user; only its hash is kept."""
+
+    pool_id: str
+    username: str
+    purpose: CodePurpose
+    code_hash: bytes
+    created: float
+    expires_at: float
+    attempts: int = 0
+
+
+@dataclass(frozen=True)
+class Message:
+    """A message for a user: a code and the text around it (dev outbox, SMTP, webhook)."""
+
+    pool_id: str
+    username: str
+    medium: str  # EMAIL | SMS
+    destination: str
+    purpose: str
+    body: str
+    subject: str | None = None
+    code: str | None = None
+    created: float = 0.0

@@ -1,0 +1,234 @@
+"""Narrow interfaces the domain rooms need; adapters (storage, delivery) implement them.
+
+The store is transactional: ``Store.transaction()`` yields a ``Tx`` whose writes commit
+together or not at all. Methods take keys already normalised by the caller (for example
+the lower-cased username of a case-insensitive pool); the store compares exactly.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Protocol
+
+from userpool.model.entities import (
+    AppClient,
+    CodePurpose,
+    Group,
+    LockoutState,
+    Message,
+    RefreshTokenRecord,
+    SigningKey,
+    User,
+    UserPool,
+    VerificationCode,
+)
+
+
+class Clock(Protocol):
+    def now(self) -> float:
+        """Seconds since the epoch."""
+        ...
+
+
+class Random(Protocol):
+    def bytes(self, n: int) -> bytes:
+        """``n`` cryptographically random bytes."""
+        ...
+
+
+class SecretBox(Protocol):
+    """Authenticated encryption of secrets at rest (client secrets, private keys)."""
+
+    def seal(self, plaintext: bytes) -> bytes: ...
+
+    def open(self, sealed: bytes) -> bytes: ...
+
+
+class MessageSender(Protocol):
+    def send(self, message: Message) -> None: ...
+
+
+@dataclass(frozen=True)
+class UserFilter:
+    """One ListUsers filter: ``name = "value"`` or ``name ^= "value"`` (prefix).
+
+    ``name`` is ``username``, ``cognito:user_status``, ``status`` (Enabled/Disabled) or an
+    attribute name (``email``, ``phone_number``, ``sub``, ...).
+    """
+
+    name: str
+    value: str
+    prefix: bool = False
+
+
+class PoolRepo(Protocol):
+    def insert_pool(self, pool: UserPool) -> None:
+        """Raises StoreConflict("pool") if the ID exists."""
+        ...
+
+    def get_pool(self, pool_id: str) -> UserPool | None: ...
+
+    def update_pool(self, pool: UserPool) -> None: ...
+
+    def delete_pool(self, pool_id: str) -> None:
+        """Deletes the pool and everything in it (clients, users, groups, tokens, keys)."""
+        ...
+
+    def list_pools(self, limit: int, after: str | None = None) -> list[UserPool]:
+        """Pools ordered by ID, starting after ``after``."""
+        ...
+
+
+class ClientRepo(Protocol):
+    def insert_client(self, client: AppClient) -> None: ...
+
+    def get_client(self, client_id: str) -> AppClient | None: ...
+
+    def update_client(self, client: AppClient) -> None: ...
+
+    def delete_client(self, pool_id: str, client_id: str) -> None: ...
+
+    def list_clients(self, pool_id: str, limit: int, after: str | None = None) -> list[AppClient]:
+        """Clients of a pool ordered by client ID, starting after ``after``."""
+        ...
+
+
+class UserRepo(Protocol):
+    def insert_user(self, user: User) -> None:
+        """Raises StoreConflict("user") if the username exists in the pool."""
+        ...
+
+    def get_user(self, pool_id: str, username: str) -> User | None: ...
+
+    def update_user(self, user: User) -> None:
+        """Replaces the stored user (attributes, status, password, history) as given."""
+        ...
+
+    def delete_user(self, pool_id: str, username: str) -> None:
+        """Deletes the user with its memberships, refresh tokens, codes and lockout row."""
+        ...
+
+    def find_users_by_attribute(
+        self, pool_id: str, name: str, value: str, *, case_insensitive: bool = False
+    ) -> list[User]:
+        """Users whose attribute ``name`` equals ``value`` (for aliases and ``sub``)."""
+        ...
+
+    def list_users(
+        self, pool_id: str, limit: int, after: str | None = None, user_filter: UserFilter | None = None
+    ) -> list[User]:
+        """Users ordered by username, starting after ``after``, optionally filtered."""
+        ...
+
+    def count_users(self, pool_id: str) -> int: ...
+
+
+class GroupRepo(Protocol):
+    def insert_group(self, group: Group) -> None:
+        """Raises StoreConflict("group") if the name exists in the pool."""
+        ...
+
+    def get_group(self, pool_id: str, name: str) -> Group | None: ...
+
+    def update_group(self, group: Group) -> None: ...
+
+    def delete_group(self, pool_id: str, name: str) -> None:
+        """Deletes the group and its memberships."""
+        ...
+
+    def list_groups(self, pool_id: str, limit: int, after: str | None = None) -> list[Group]:
+        """Groups ordered by name, starting after ``after``."""
+        ...
+
+    def add_member(self, pool_id: str, group_name: str, username: str, now: float) -> None:
+        """Idempotent."""
+        ...
+
+    def remove_member(self, pool_id: str, group_name: str, username: str) -> None: ...
+
+    def groups_of(self, pool_id: str, username: str) -> list[Group]:
+        """The user's groups ordered by precedence (lowest first, None last), then name."""
+        ...
+
+    def list_members(
+        self, pool_id: str, group_name: str, limit: int, after: str | None = None
+    ) -> list[User]:
+        """Members ordered by username, starting after ``after``."""
+        ...
+
+
+class TokenRepo(Protocol):
+    def insert_refresh_token(self, record: RefreshTokenRecord) -> None: ...
+
+    def get_refresh_token(self, token_hash: bytes) -> RefreshTokenRecord | None: ...
+
+    def revoke_family(self, pool_id: str, origin_jti: str) -> None:
+        """Revokes every refresh token of the family (RevokeToken)."""
+        ...
+
+    def revoke_user_tokens(self, pool_id: str, username: str) -> None:
+        """Revokes every refresh token of the user (GlobalSignOut)."""
+        ...
+
+    def is_family_revoked(self, pool_id: str, origin_jti: str) -> bool:
+        """True if the family exists and is revoked, or if it does not exist any more."""
+        ...
+
+    def purge_expired_tokens(self, now: float) -> int: ...
+
+
+class LockoutRepo(Protocol):
+    def lock_lockout(self, pool_id: str, key: str) -> LockoutState:
+        """Reads the lockout row for update (creating a zero row), holding its lock until commit."""
+        ...
+
+    def save_lockout(self, pool_id: str, key: str, state: LockoutState) -> None: ...
+
+
+class SessionRepo(Protocol):
+    def consume_once(self, session_id: str, expires_at: float) -> bool:
+        """Records that a single-use session was used; False if it was used before."""
+        ...
+
+    def purge_expired_sessions(self, now: float) -> int: ...
+
+
+class CodeRepo(Protocol):
+    def put_code(self, code: VerificationCode) -> None:
+        """Stores the code, replacing the user's previous code of the same purpose."""
+        ...
+
+    def get_code(self, pool_id: str, username: str, purpose: CodePurpose) -> VerificationCode | None: ...
+
+    def delete_code(self, pool_id: str, username: str, purpose: CodePurpose) -> None: ...
+
+    def count_failed_attempt(self, pool_id: str, username: str, purpose: CodePurpose) -> int:
+        """Adds one failed attempt to the code and returns the new count."""
+        ...
+
+
+class KeyRepo(Protocol):
+    def insert_signing_key(self, key: SigningKey) -> None: ...
+
+    def signing_keys(self, pool_id: str) -> list[SigningKey]:
+        """The pool's keys, oldest first."""
+        ...
+
+
+class Tx(PoolRepo, ClientRepo, UserRepo, GroupRepo, TokenRepo, LockoutRepo, SessionRepo, CodeRepo, KeyRepo,
+         Protocol):
+    """Everything one transaction can read and write."""
+
+
+class Store(Protocol):
+    def transaction(self) -> AbstractContextManager[Tx]:
+        """A read-write transaction; commits on normal exit, rolls back on an exception."""
+        ...
+
+    def read(self) -> AbstractContextManager[Tx]:
+        """A read-only transaction (may run concurrently with writers)."""
+        ...
+
+    def close(self) -> None: ...
+
