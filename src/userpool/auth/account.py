@@ -1,0 +1,122 @@
+"""Operations a signed-in user makes with an access token (spec §1.6, §3.8, §6.7):
+GetUser, UpdateUserAttributes, DeleteUserAttributes, ChangePassword, DeleteUser,
+GlobalSignOut — and RevokeToken, authorised by the app client."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from userpool.auth import lockout, tokens
+from userpool.auth.first_factor import WRONG
+from userpool.auth.runtime import AuthRuntime
+from userpool.directory import attributes, users
+from userpool.directory.client_auth import check_client_secret
+from userpool.directory.clients import get_client
+from userpool.directory.codes import Outbox
+from userpool.directory.passwords import matches, new_password
+from userpool.model.entities import UserStatus
+from userpool.model.errors import (
+    NotAuthorizedException,
+    PasswordResetRequiredException,
+    UnauthorizedException,
+    UnsupportedOperationException,
+    UnsupportedTokenTypeException,
+    UserNotConfirmedException,
+)
+
+
+def _caller(auth: AuthRuntime, body: Mapping[str, Any]) -> tokens.AccessContext:
+    with auth.rt.store.read() as tx:
+        caller = tokens.authenticate(auth, tx, body["AccessToken"])
+    if caller.user.status == UserStatus.RESET_REQUIRED:
+        raise PasswordResetRequiredException()
+    if caller.user.status == UserStatus.UNCONFIRMED:
+        raise UserNotConfirmedException()
+    return caller
+
+
+def get_user(auth: AuthRuntime, body: Mapping[str, Any]) -> dict[str, Any]:
+    caller = _caller(auth, body)
+    with auth.rt.store.read() as tx:
+        client = tx.get_client(caller.client_id)
+    return {
+        "Username": caller.user.username,
+        "UserAttributes": attributes.to_list(attributes.readable(caller.user.attributes, client)),
+    }
+
+
+def update_user_attributes(auth: AuthRuntime, body: Mapping[str, Any]) -> dict[str, Any]:
+    caller = _caller(auth, body)
+    outbox = Outbox()
+    with auth.rt.store.transaction() as tx:
+        user = tx.get_user(caller.pool.id, caller.user.username) or caller.user
+        client = tx.get_client(caller.client_id)
+        _, sent = users.update_attributes(
+            auth.rt, tx, outbox, caller.pool, user, attributes.to_map(body["UserAttributes"]), admin=False,
+            client=client,
+        )
+    outbox.flush(auth.rt)
+    return {"CodeDeliveryDetailsList": sent}
+
+
+def delete_user_attributes(auth: AuthRuntime, body: Mapping[str, Any]) -> dict[str, Any]:
+    caller = _caller(auth, body)
+    with auth.rt.store.transaction() as tx:
+        user = tx.get_user(caller.pool.id, caller.user.username) or caller.user
+        tx.update_user(users.delete_attributes(caller.pool, user, list(body["UserAttributeNames"]),
+                                               auth.rt.clock.now(), admin=False))
+    return {}
+
+
+def change_password(auth: AuthRuntime, body: Mapping[str, Any]) -> dict[str, Any]:
+    """Previous password checked like a sign-in (lockout counts), then policy and history."""
+    caller = _caller(auth, body)
+    pool, user = caller.pool, caller.user
+    now = auth.rt.clock.now()
+    previous = body.get("PreviousPassword")
+    if user.password is not None:
+        lockout.reserve(auth.rt.store, pool.id, user.username, now)
+        if previous is None or not matches(pool, user.username, previous, user.password):
+            raise NotAuthorizedException(WRONG)
+    credential, history = new_password(pool, user, body["ProposedPassword"], auth.rt.random, now)
+    with auth.rt.store.transaction() as tx:
+        tx.update_user(replace(user, password=credential, password_history=history, last_modified=now))
+        lockout.clear(tx, pool.id, user.username)
+    return {}
+
+
+def delete_user(auth: AuthRuntime, body: Mapping[str, Any]) -> dict[str, Any]:
+    caller = _caller(auth, body)
+    with auth.rt.store.transaction() as tx:
+        tx.delete_user(caller.pool.id, caller.user.username)
+    return {}
+
+
+def global_sign_out(auth: AuthRuntime, body: Mapping[str, Any]) -> dict[str, Any]:
+    caller = _caller(auth, body)
+    with auth.rt.store.transaction() as tx:
+        users.sign_out_everywhere(auth.rt, tx, caller.user)
+    return {}
+
+
+def revoke_token(auth: AuthRuntime, body: Mapping[str, Any]) -> dict[str, Any]:
+    """RevokeToken (spec §6.7): revokes the refresh token's whole family; an unknown or
+    already revoked token succeeds silently (RFC 7009)."""
+    with auth.rt.store.transaction() as tx:
+        client = get_client(tx, body["ClientId"])
+        if not check_client_secret(client, body.get("ClientSecret")):
+            raise UnauthorizedException("Client authentication failed.")
+        if not client.enable_token_revocation:
+            raise UnsupportedOperationException("Token revocation is not enabled for this app client.")
+        token = body["Token"]
+        if token.count(".") == 2:
+            raise UnsupportedTokenTypeException("The token provided is not a refresh token.")
+        record = tx.get_refresh_token(tokens.hash_refresh_token(token))
+        if record is None:
+            return {}
+        if record.client_id != client.client_id:
+            raise UnauthorizedException("The token was not issued to this client.")
+        tx.revoke_family(record.pool_id, record.origin_jti)
+    return {}

@@ -1,0 +1,47 @@
+"""The call being served, as the engine hands it to a flow or a challenge."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from userpool.auth.runtime import AuthRuntime
+from userpool.model.entities import AppClient, UserPool
+from userpool.model.errors import InvalidParameterException
+
+
+@dataclass(frozen=True)
+class AuthCall:
+    """One InitiateAuth / RespondToAuthChallenge (public or admin) request."""
+
+    client_id: str
+    admin: bool
+    base_url: str
+    parameters: Mapping[str, str]
+    pool_id: str | None = None
+    flow: str = ""
+    challenge_name: str = ""
+    session: str | None = None
+    client_metadata: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FlowContext:
+    auth: AuthRuntime
+    call: AuthCall
+    pool: UserPool
+    client: AppClient
+
+    @property
+    def issuer(self) -> str:
+        return self.auth.issuer.issuer(self.pool.id, self.call.base_url)
+
+    def param(self, key: str) -> str:
+        """A required AuthParameters / ChallengeResponses key."""
+        value = self.call.parameters.get(key)
+        if value is None or value == "":
+            raise InvalidParameterException(f"Missing required parameter {key}")
+        return value
+
+    def optional(self, key: str) -> str | None:
+        return self.call.parameters.get(key) or None

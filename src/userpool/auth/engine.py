@@ -1,0 +1,101 @@
+"""The sign-in state machine's entry points: InitiateAuth / AdminInitiateAuth and
+RespondToAuthChallenge / AdminRespondToAuthChallenge (spec §3.0, §5).
+
+The public and admin operations call the same code; they differ only in which flows they
+may start and in the pool check of the admin variants. Adding a flow or a challenge is
+adding one file under ``flows/`` or ``challenges/`` and one line in the tables below.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from userpool.auth.challenges.base import Challenge
+from userpool.auth.challenges.new_password_required import NewPasswordRequiredChallenge
+from userpool.auth.context import AuthCall, FlowContext
+from userpool.auth.flows.admin_user_password_auth import AdminUserPasswordAuthFlow
+from userpool.auth.flows.base import AuthFlow
+from userpool.auth.flows.refresh_token_auth import RefreshTokenAuthFlow
+from userpool.auth.flows.user_password_auth import UserPasswordAuthFlow
+from userpool.auth.runtime import AuthRuntime
+from userpool.directory.clients import LEGACY_FLOWS, get_client
+from userpool.directory.pools import get_pool
+from userpool.model.errors import InvalidParameterException, ResourceNotFoundException
+
+FLOWS: dict[str, AuthFlow] = {
+    name: flow
+    for flow in (UserPasswordAuthFlow(), AdminUserPasswordAuthFlow(), RefreshTokenAuthFlow())
+    for name in flow.names
+}
+CHALLENGES: dict[str, Challenge] = {c.name: c for c in (NewPasswordRequiredChallenge(),)}
+
+# Every AuthFlowType and ChallengeNameType of the model is either above or listed here, with
+# the reason; a test keeps the two in step with botocore's model.
+NOT_YET_FLOWS = {
+    "USER_SRP_AUTH": "SRP sign-in (issue: USER_SRP_AUTH for real)",
+    "CUSTOM_AUTH": "custom challenges need Lambda triggers",
+    "USER_AUTH": "choice-based sign-in (passkeys, one-time codes)",
+}
+NOT_YET_CHALLENGES = {
+    "PASSWORD_VERIFIER": "SRP sign-in", "DEVICE_SRP_AUTH": "device tracking",
+    "DEVICE_PASSWORD_VERIFIER": "device tracking", "SMS_MFA": "MFA", "SOFTWARE_TOKEN_MFA": "MFA",
+    "EMAIL_OTP": "MFA and USER_AUTH", "SMS_OTP": "USER_AUTH", "SELECT_MFA_TYPE": "MFA", "MFA_SETUP": "MFA",
+    "CUSTOM_CHALLENGE": "custom auth", "SELECT_CHALLENGE": "USER_AUTH", "PASSWORD": "USER_AUTH",
+    "PASSWORD_SRP": "USER_AUTH", "WEB_AUTHN": "passkeys",
+}
+NEVER_ISSUED = {"ADMIN_NO_SRP_AUTH": "a legacy challenge name Cognito never issues (spec §5)"}
+
+
+def _context(auth: AuthRuntime, call: AuthCall) -> FlowContext:
+    with auth.rt.store.read() as tx:
+        if call.admin:
+            pool = get_pool(tx, call.pool_id or "")
+            client = get_client(tx, call.client_id, pool.id)
+        else:
+            client = get_client(tx, call.client_id)
+            found = tx.get_pool(client.pool_id)
+            if found is None:  # pragma: no cover - clients are deleted with their pool
+                raise ResourceNotFoundException(f"User pool client {call.client_id} does not exist.")
+            pool = found
+    return FlowContext(auth, call, pool, client)
+
+
+def _check_enabled(ctx: FlowContext, flow: AuthFlow) -> None:
+    """ExplicitAuthFlows (spec §2.2, §3.0 step 4)."""
+    enabled = ctx.client.explicit_auth_flows
+    name = ctx.call.flow
+    if "CUSTOM_AUTH_FLOW_ONLY" in enabled and name != "CUSTOM_AUTH" and not flow.implicit_for_legacy_clients:
+        raise InvalidParameterException("Only custom auth (lambda driven) is enabled for this client.")
+    if any(value in enabled for value in flow.enabled_by):
+        return
+    legacy_only = bool(enabled) and all(value in LEGACY_FLOWS for value in enabled)
+    if legacy_only and flow.implicit_for_legacy_clients:
+        return
+    raise InvalidParameterException(f"{name} flow not enabled for this client")
+
+
+def initiate(auth: AuthRuntime, call: AuthCall) -> dict[str, Any]:
+    flow = FLOWS.get(call.flow)
+    if flow is None:
+        if call.flow in NOT_YET_FLOWS:
+            raise InvalidParameterException(
+                f"AuthFlow {call.flow} is not supported by this server yet ({NOT_YET_FLOWS[call.flow]})."
+            )
+        raise InvalidParameterException("Initiate Auth method not supported.")
+    if (call.admin and not flow.admin) or (not call.admin and not flow.public):
+        raise InvalidParameterException("Initiate Auth method not supported.")
+    ctx = _context(auth, call)
+    _check_enabled(ctx, flow)
+    return flow.start(ctx)
+
+
+def respond(auth: AuthRuntime, call: AuthCall) -> dict[str, Any]:
+    challenge = CHALLENGES.get(call.challenge_name)
+    if challenge is None:
+        reason = NOT_YET_CHALLENGES.get(call.challenge_name) or NEVER_ISSUED.get(call.challenge_name)
+        raise InvalidParameterException(
+            f"ChallengeName {call.challenge_name} is not supported by this server"
+            + (f" yet ({reason})." if call.challenge_name in NOT_YET_CHALLENGES else ".")
+        )
+    ctx = _context(auth, call)
+    return challenge.respond(ctx)

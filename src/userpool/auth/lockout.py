@@ -1,0 +1,54 @@
+"""Failed sign-in lockout, as Cognito does it (spec §9.1).
+
+After 5 failures the user is locked for 1 s, doubling with each further failure up to
+15 minutes; during a lockout every attempt — the right password included — is refused
+with "Password attempts exceeded" and is not counted. The counter resets after a
+successful sign-in and after 15 idle minutes.
+
+Concurrency: an attempt is *reserved* (counted as a failure) in a short transaction that
+holds the user's lockout row lock, before the password is checked; success then clears
+it. So N concurrent wrong attempts, from any number of processes, can test at most as
+many passwords as the schedule allows.
+"""
+
+from __future__ import annotations
+
+from userpool.model.entities import LockoutState
+from userpool.model.errors import NotAuthorizedException
+from userpool.model.ports import Store, Tx
+
+THRESHOLD = 5
+CAP_SECONDS = 900.0
+IDLE_RESET_SECONDS = 900.0
+EXCEEDED = "Password attempts exceeded"
+
+
+def backoff(failures: int) -> float:
+    """Seconds locked after failure number ``failures`` (0 before the threshold)."""
+    if failures < THRESHOLD:
+        return 0.0
+    return min(2.0 ** (failures - THRESHOLD), CAP_SECONDS)
+
+
+def reserve(store: Store, pool_id: str, key: str, now: float) -> None:
+    """Counts an attempt before the check; refuses it while the user is locked out."""
+    with store.transaction() as tx:
+        state = tx.lock_lockout(pool_id, key)
+        if state.locked_until > now:
+            raise NotAuthorizedException(EXCEEDED)
+        failures = state.failures
+        if failures and now - state.last_attempt >= IDLE_RESET_SECONDS:
+            failures = 0
+        failures += 1
+        tx.save_lockout(pool_id, key, LockoutState(failures, now + backoff(failures) if
+                                                   failures >= THRESHOLD else 0.0, now))
+
+
+def clear(tx: Tx, pool_id: str, key: str) -> None:
+    """After a successful check: the reserved attempt and earlier failures are forgiven."""
+    tx.save_lockout(pool_id, key, LockoutState())
+
+
+def key_for_unknown(typed: str) -> str:
+    """Unknown users (ENABLED pools) get a counter of their own, keyed by the typed name."""
+    return "\x00unknown:" + typed

@@ -1,0 +1,89 @@
+"""The one place that decides what follows a successful first factor (spec §3.6):
+
+1. NEW_PASSWORD_REQUIRED when the user signed in with a temporary password;
+2. device authentication (not yet: no device tracking in this server);
+3. MFA (not yet: a pool with MfaConfiguration ON is refused rather than signed in without
+   its second factor; OPTIONAL pools have no enrolled factors yet, so none applies);
+4. tokens: refresh-token family stored, lockout cleared, any spent session recorded —
+   all in one transaction — then the ID and access tokens are signed.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from userpool.auth import lockout, tokens
+from userpool.auth.context import FlowContext
+from userpool.auth.session import AuthSession, new_session, seal, spend
+from userpool.directory.ids import new_uuid
+from userpool.model.entities import User, UserStatus
+from userpool.model.errors import InvalidUserPoolConfigurationException
+from userpool.model.ports import Tx
+
+NEW_PASSWORD_REQUIRED = "NEW_PASSWORD_REQUIRED"
+
+
+@dataclass(frozen=True)
+class Completed:
+    """What the finished step leaves to record: the user it changed and the session it spent."""
+
+    user: User
+    lockout_key: str | None = None
+    spent: AuthSession | None = None
+    updated_user: bool = False
+    auth_time: int | None = None
+
+
+def proceed(ctx: FlowContext, done: Completed) -> dict[str, Any]:
+    user = done.user
+    store = ctx.auth.rt.store
+    if user.status == UserStatus.FORCE_CHANGE_PASSWORD:
+        session = new_session(
+            ctx.auth, pool_id=ctx.pool.id, client_id=ctx.client.client_id, username=user.username,
+            challenge=NEW_PASSWORD_REQUIRED, flow=ctx.call.flow or NEW_PASSWORD_REQUIRED,
+            lifetime=ctx.client.auth_session_validity_seconds,
+        )
+        with store.transaction() as tx:
+            _record(tx, ctx, done)
+        return {
+            "ChallengeName": NEW_PASSWORD_REQUIRED,
+            "ChallengeParameters": new_password_parameters(ctx, user),
+            "Session": seal(ctx.auth, session),
+        }
+    if ctx.pool.mfa_configuration == "ON":
+        raise InvalidUserPoolConfigurationException(
+            "This user pool requires MFA, which this server does not implement yet; "
+            "set MfaConfiguration to OFF or OPTIONAL."
+        )
+    auth_time = done.auth_time or int(ctx.auth.rt.clock.now())
+    with store.transaction() as tx:
+        _record(tx, ctx, done)
+        grant = tokens.TokenGrant(ctx.pool, ctx.client, user, tokens.group_names(tx, user), auth_time,
+                                  new_uuid(ctx.auth.rt.random), ctx.issuer)
+        refresh = tokens.new_refresh_token(ctx.auth, tx, grant)
+    return {"ChallengeParameters": {}, "AuthenticationResult": tokens.sign_tokens(ctx.auth, grant, refresh)}
+
+
+def _record(tx: Tx, ctx: FlowContext, done: Completed) -> None:
+    if done.spent is not None:
+        spend(tx, done.spent)
+    if done.updated_user:
+        tx.update_user(done.user)
+    if done.lockout_key is not None:
+        lockout.clear(tx, ctx.pool.id, done.lockout_key)
+
+
+def new_password_parameters(ctx: FlowContext, user: User) -> dict[str, str]:
+    """USER_ID_FOR_SRP, requiredAttributes and userAttributes (spec §5.5, §10.20)."""
+    required = [
+        f"userAttributes.{a.name}" for a in ctx.pool.schema
+        if a.required and a.name != "sub" and not user.attributes.get(a.name)
+    ]
+    current = {k: v for k, v in user.attributes.items() if k != "sub"}
+    return {
+        "USER_ID_FOR_SRP": user.username,
+        "requiredAttributes": json.dumps(required),
+        "userAttributes": json.dumps(current),
+    }

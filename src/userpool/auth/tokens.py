@@ -1,0 +1,198 @@
+"""ID, access and refresh tokens (spec §6), and access-token checks for API calls (§3.8, §6.6).
+
+ID and access tokens are RS256 JWTs signed with the pool's two keys. Refresh tokens are
+random handles stored only as their SHA-256, bound to pool, client and user, in a family
+(``origin_jti``) that RevokeToken and GlobalSignOut revoke.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from userpool.auth.runtime import AuthRuntime
+from userpool.crypto import jwt
+from userpool.directory import attributes as attribute_rules
+from userpool.directory.ids import new_uuid
+from userpool.model.entities import AppClient, RefreshTokenRecord, User, UserPool
+from userpool.model.errors import NotAuthorizedException, UserNotFoundException
+from userpool.model.ports import Tx
+
+SCOPE_ADMIN = "aws.cognito.signin.user.admin"
+_BOOLEAN_CLAIMS = {"email_verified", "phone_number_verified"}
+
+
+@dataclass(frozen=True)
+class TokenGrant:
+    """What one issuance needs, decided before the database write and signed after it."""
+
+    pool: UserPool
+    client: AppClient
+    user: User
+    groups: tuple[str, ...]
+    auth_time: int
+    origin_jti: str
+    issuer: str
+    device_key: str | None = None
+
+
+def hash_refresh_token(token: str) -> bytes:
+    return hashlib.sha256(token.encode()).digest()
+
+
+def new_refresh_token(auth: AuthRuntime, tx: Tx, grant: TokenGrant) -> str:
+    """Mints a refresh token and stores its hash (inside the caller's transaction)."""
+    token = base64.urlsafe_b64encode(auth.rt.random.bytes(48)).decode().rstrip("=")
+    now = auth.rt.clock.now()
+    tx.insert_refresh_token(RefreshTokenRecord(
+        token_hash=hash_refresh_token(token), pool_id=grant.pool.id, client_id=grant.client.client_id,
+        username=grant.user.username, origin_jti=grant.origin_jti, auth_time=grant.auth_time, issued_at=now,
+        expires_at=now + grant.client.refresh_token_validity_seconds, device_key=grant.device_key,
+    ))
+    return token
+
+
+def _id_claims(grant: TokenGrant, now: int, event_id: str, jti: str) -> dict[str, Any]:
+    claims: dict[str, Any] = {}
+    for name, value in attribute_rules.readable(grant.user.attributes, grant.client).items():
+        if name in _BOOLEAN_CLAIMS:
+            claims[name] = value == "true"
+        elif name == "updated_at":
+            claims[name] = int(value) if value.isdigit() else value
+        elif name == "address":
+            try:
+                claims[name] = json.loads(value)
+            except ValueError:
+                claims[name] = {"formatted": value}
+        else:
+            claims[name] = value
+    if grant.groups:
+        claims["cognito:groups"] = list(grant.groups)
+    claims.update({
+        "sub": grant.user.sub, "iss": grant.issuer, "cognito:username": grant.user.username,
+        "aud": grant.client.client_id, "event_id": event_id, "token_use": "id",
+        "auth_time": grant.auth_time, "exp": now + grant.client.id_token_validity_seconds, "iat": now,
+        "jti": jti,
+    })
+    if grant.client.enable_token_revocation:
+        claims["origin_jti"] = grant.origin_jti
+    return claims
+
+
+def _access_claims(grant: TokenGrant, now: int, event_id: str, jti: str) -> dict[str, Any]:
+    claims: dict[str, Any] = {"sub": grant.user.sub}
+    if grant.groups:
+        claims["cognito:groups"] = list(grant.groups)
+    if grant.device_key:
+        claims["device_key"] = grant.device_key
+    claims.update({
+        "iss": grant.issuer, "client_id": grant.client.client_id, "event_id": event_id,
+        "token_use": "access", "scope": SCOPE_ADMIN, "auth_time": grant.auth_time,
+        "exp": now + grant.client.access_token_validity_seconds, "iat": now, "jti": jti,
+        "username": grant.user.username,
+    })
+    if grant.client.enable_token_revocation:
+        claims["origin_jti"] = grant.origin_jti
+    return claims
+
+
+def sign_tokens(auth: AuthRuntime, grant: TokenGrant, refresh_token: str | None) -> dict[str, Any]:
+    """``AuthenticationResult``: two signatures, no database access."""
+    now = int(auth.rt.clock.now())
+    event_id = new_uuid(auth.rt.random)
+    id_kid, id_key = auth.keys.signer(grant.pool.id, "id")
+    access_kid, access_key = auth.keys.signer(grant.pool.id, "access")
+    result: dict[str, Any] = {
+        "AccessToken": jwt.sign(_access_claims(grant, now, event_id, new_uuid(auth.rt.random)), access_key,
+                                access_kid),
+        "ExpiresIn": grant.client.access_token_validity_seconds,
+        "TokenType": "Bearer",
+        "IdToken": jwt.sign(_id_claims(grant, now, event_id, new_uuid(auth.rt.random)), id_key, id_kid),
+    }
+    if refresh_token is not None:
+        result["RefreshToken"] = refresh_token
+    return result
+
+
+def group_names(tx: Tx, user: User) -> tuple[str, ...]:
+    return tuple(g.name for g in tx.groups_of(user.pool_id, user.username))
+
+
+@dataclass(frozen=True)
+class AccessContext:
+    """The caller of an access-token operation, after every check."""
+
+    pool: UserPool
+    user: User
+    client_id: str
+    claims: Mapping[str, Any]
+
+
+INVALID_ACCESS = "Invalid Access Token"
+
+
+def authenticate(auth: AuthRuntime, tx: Tx, token: str) -> AccessContext:
+    """Signature, expiry, ``token_use``, scope, revocation and the user's state (spec §3.8)."""
+    try:
+        _, unverified = jwt.decode_unverified(token)
+    except jwt.InvalidToken:
+        raise NotAuthorizedException(INVALID_ACCESS) from None
+    issuer = unverified.get("iss")
+    pool_id = issuer.rsplit("/", 1)[-1] if isinstance(issuer, str) else ""
+    pool = tx.get_pool(pool_id) if pool_id else None
+    if pool is None:
+        raise NotAuthorizedException(INVALID_ACCESS)
+    try:
+        claims = jwt.verify(token, lambda kid: auth.keys.verifier(pool.id, kid), auth.rt.clock.now())
+    except jwt.ExpiredToken:
+        raise NotAuthorizedException("Access Token has expired") from None
+    except jwt.InvalidToken:
+        raise NotAuthorizedException(INVALID_ACCESS) from None
+    if claims.get("token_use") != "access" or not isinstance(claims.get("username"), str):
+        raise NotAuthorizedException(INVALID_ACCESS)
+    if SCOPE_ADMIN not in str(claims.get("scope", "")).split():
+        raise NotAuthorizedException("Access Token does not have required scopes")
+    user = tx.get_user(pool.id, claims["username"])
+    if user is None or user.sub != claims.get("sub"):
+        raise UserNotFoundException()
+    if _revoked(tx, pool.id, user, claims):
+        raise NotAuthorizedException("Access Token has been revoked")
+    if not user.enabled:
+        raise NotAuthorizedException("User is disabled.")
+    return AccessContext(pool, user, str(claims.get("client_id", "")), claims)
+
+
+def _revoked(tx: Tx, pool_id: str, user: User, claims: Mapping[str, Any]) -> bool:
+    """A token with ``origin_jti`` is revoked with its family (exact); one without (clients
+    with revocation disabled) by GlobalSignOut's time, to the second, conservatively."""
+    origin = claims.get("origin_jti")
+    if isinstance(origin, str):
+        return tx.is_family_revoked(pool_id, origin)
+    revoked_at = user.tokens_revoked_at
+    return revoked_at is not None and float(claims.get("iat", 0)) <= revoked_at
+
+
+def refresh_grant(auth: AuthRuntime, tx: Tx, pool: UserPool, client: AppClient, token: str,
+                  issuer: str, device_key: str | None) -> TokenGrant:
+    """Checks a refresh token for REFRESH_TOKEN_AUTH (spec §3.3); returns the grant to sign."""
+    record = tx.get_refresh_token(hash_refresh_token(token))
+    if record is None or record.pool_id != pool.id or record.client_id != client.client_id:
+        raise NotAuthorizedException("Invalid Refresh Token")
+    if record.revoked:
+        raise NotAuthorizedException("Refresh Token has been revoked")
+    if record.expires_at <= auth.rt.clock.now():
+        raise NotAuthorizedException("Refresh Token has expired")
+    if record.device_key is not None and device_key != record.device_key:
+        raise NotAuthorizedException("Invalid Refresh Token")
+    user = tx.get_user(pool.id, record.username)
+    if user is None:
+        raise NotAuthorizedException("Invalid Refresh Token")
+    if not user.enabled:
+        raise NotAuthorizedException("User is disabled.")
+    return TokenGrant(pool, client, user, group_names(tx, user), record.auth_time, record.origin_jti, issuer,
+                      record.device_key)
+

@@ -1,0 +1,121 @@
+"""Attribute writes checked against the pool schema (spec §2.1, §2.3).
+
+Error texts follow Cognito's "Attributes did not conform to the schema: ..." family.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from userpool.directory.schema import VERIFIED_FLAGS
+from userpool.model.entities import AppClient, UserPool
+from userpool.model.errors import InvalidParameterException, NotAuthorizedException
+
+_PHONE = re.compile(r"^\+[0-9]{4,15}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+_BOOLEAN = {"true", "false"}
+DERIVED = frozenset({"sub"})
+
+
+def to_map(items: Iterable[Mapping[str, Any]] | None) -> dict[str, str]:
+    """``[{"Name", "Value"}]`` → dict; a repeated name is refused as Cognito does."""
+    out: dict[str, str] = {}
+    for item in items or ():
+        name = str(item["Name"])
+        if name in out:
+            raise InvalidParameterException(f"Duplicate attribute name: {name}")
+        out[name] = str(item.get("Value", ""))
+    return out
+
+
+def to_list(attributes: Mapping[str, str], names: Iterable[str] | None = None) -> list[dict[str, str]]:
+    wanted = set(names) if names is not None else None
+    return [
+        {"Name": k, "Value": v}
+        for k, v in attributes.items()
+        if wanted is None or k in wanted
+    ]
+
+
+def check_writes(
+    pool: UserPool, changes: Mapping[str, str], *, creating: bool, admin: bool,
+    client: AppClient | None = None,
+) -> None:
+    """Refuses unknown, immutable, developer-only (for users) or malformed attribute values."""
+    problems: list[str] = []
+    for name, value in changes.items():
+        attribute = pool.schema_attribute(name)
+        if attribute is None:
+            problems.append(f"{name}: Attribute does not exist in the schema.")
+            continue
+        if name in DERIVED:
+            problems.append(f"{name}: Attribute cannot be updated.")
+            continue
+        if not attribute.mutable and not creating:
+            problems.append(f"{name}: Attribute cannot be updated. (changing an immutable attribute)")
+            continue
+        if attribute.developer_only and not admin:
+            problems.append(f"{name}: Attribute cannot be updated. (developer only attribute)")
+            continue
+        problem = _value_problem(attribute.data_type, name, value, attribute.min_length, attribute.max_length)
+        if problem:
+            problems.append(f"{name}: {problem}")
+    if problems:
+        raise InvalidParameterException("Attributes did not conform to the schema: " + "; ".join(problems))
+    if client is not None and client.write_attributes is not None and not admin:
+        allowed = set(client.write_attributes)
+        for name in changes:
+            if name not in allowed and not (name in VERIFIED_FLAGS.values()):
+                raise NotAuthorizedException("A client attempted to write unauthorized attribute")
+
+
+def _value_problem(data_type: str, name: str, value: str, low: int | None, high: int | None) -> str | None:
+    if len(value) > 2048:
+        return "String must be no longer than 2048 characters"
+    if data_type == "Boolean" and value not in _BOOLEAN:
+        return "Value must be a boolean (true or false)."
+    if data_type == "Number" and value != "":
+        try:
+            float(value)
+        except ValueError:
+            return "Number is not a valid number."
+    if data_type == "String":
+        if high is not None and len(value) > high:
+            return f"String must be no longer than {high} characters"
+        if low is not None and value and len(value) < low:
+            return f"String must be no shorter than {low} characters"
+    if name == "phone_number" and value and not _PHONE.match(value):
+        return "Invalid phone number format."
+    if name == "email" and value and not _EMAIL.match(value):
+        return "Invalid email address format."
+    return None
+
+
+def check_required(pool: UserPool, attributes: Mapping[str, str]) -> None:
+    missing = [a.name for a in pool.schema if a.required and a.name != "sub" and not attributes.get(a.name)]
+    if missing:
+        raise InvalidParameterException(
+            "Attributes did not conform to the schema: "
+            + "; ".join(f"{name}: The attribute {name} is required" for name in missing)
+        )
+
+
+def readable(attributes: Mapping[str, str], client: AppClient | None) -> dict[str, str]:
+    """Attributes an app client may read (all when it has no ReadAttributes list)."""
+    if client is None or client.read_attributes is None:
+        return dict(attributes)
+    allowed = set(client.read_attributes) | {"sub"}
+    return {k: v for k, v in attributes.items() if k in allowed}
+
+
+def apply_changes(current: Mapping[str, str], changes: Mapping[str, str]) -> dict[str, str]:
+    """New attribute map; changing email/phone resets its verified flag unless it is also set."""
+    updated = dict(current)
+    for name, value in changes.items():
+        updated[name] = value
+        flag = VERIFIED_FLAGS.get(name)
+        if flag and current.get(name) != value and flag not in changes:
+            updated[flag] = "false"
+    return {k: v for k, v in updated.items() if v != "" or k in DERIVED}

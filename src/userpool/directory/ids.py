@@ -1,0 +1,45 @@
+"""Identifiers in the forms clients depend on (spec §1.8)."""
+
+from __future__ import annotations
+
+import uuid
+
+from userpool.model.ports import Random
+
+_ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+_LOWER_ALNUM = "abcdefghijklmnopqrstuvwxyz0123456789"
+
+
+def random_string(random: Random, alphabet: str, length: int) -> str:
+    """Unbiased random string: rejection sampling over single bytes."""
+    limit = 256 - (256 % len(alphabet))
+    out: list[str] = []
+    while len(out) < length:
+        for byte in random.bytes(length * 2):
+            if byte < limit:
+                out.append(alphabet[byte % len(alphabet)])
+                if len(out) == length:
+                    break
+    return "".join(out)
+
+
+def new_pool_id(random: Random, region: str) -> str:
+    """``<region>_<9 alphanumerics>``: exactly one underscore, as clients split on it."""
+    return f"{region}_{random_string(random, _ALNUM, 9)}"
+
+
+def new_client_id(random: Random) -> str:
+    return random_string(random, _LOWER_ALNUM, 26)
+
+
+def new_client_secret(random: Random) -> str:
+    return random_string(random, _LOWER_ALNUM, 51)
+
+
+def new_uuid(random: Random) -> str:
+    """A version-4 UUID from the injected random source (lower case)."""
+    return str(uuid.UUID(bytes=random.bytes(16), version=4))
+
+
+def pool_arn(region: str, account_id: str, pool_id: str) -> str:
+    return f"arn:aws:cognito-idp:{region}:{account_id}:userpool/{pool_id}"

@@ -1,0 +1,180 @@
+"""User pools: CreateUserPool, DescribeUserPool, UpdateUserPool, DeleteUserPool, ListUserPools.
+
+Cognito's update operations replace the whole settings object: members left out of an
+UpdateUserPool call go back to their defaults. Sign-in settings that Cognito makes
+immutable (UsernameAttributes, AliasAttributes, UsernameConfiguration, Schema) are kept.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from userpool.directory import pagination, schema
+from userpool.directory.ids import new_pool_id, pool_arn
+from userpool.directory.runtime import Runtime
+from userpool.directory.signing_keys import create_pool_keys
+from userpool.model.entities import UserPool
+from userpool.model.errors import InvalidParameterException, ResourceNotFoundException, StoreConflict
+from userpool.model.ports import Tx
+
+IMMUTABLE = ("UsernameAttributes", "AliasAttributes", "UsernameConfiguration")
+MUTABLE = (
+    "Policies", "DeletionProtection", "LambdaConfig", "AutoVerifiedAttributes", "SmsVerificationMessage",
+    "EmailVerificationMessage", "EmailVerificationSubject", "VerificationMessageTemplate",
+    "SmsAuthenticationMessage", "UserAttributeUpdateSettings", "MfaConfiguration", "DeviceConfiguration",
+    "EmailConfiguration", "SmsConfiguration", "UserPoolTags", "AdminCreateUserConfig", "UserPoolAddOns",
+    "AccountRecoverySetting", "UserPoolTier",
+)
+
+DEFAULT_PASSWORD_POLICY = {
+    "MinimumLength": 8, "RequireUppercase": True, "RequireLowercase": True, "RequireNumbers": True,
+    "RequireSymbols": True, "TemporaryPasswordValidityDays": 7,
+}
+
+
+def _defaults() -> dict[str, Any]:
+    return {
+        "Policies": {"PasswordPolicy": dict(DEFAULT_PASSWORD_POLICY), "SignInPolicy": {
+            "AllowedFirstAuthFactors": ["PASSWORD"]}},
+        "DeletionProtection": "INACTIVE",
+        "LambdaConfig": {},
+        "MfaConfiguration": "OFF",
+        "VerificationMessageTemplate": {"DefaultEmailOption": "CONFIRM_WITH_CODE"},
+        "EmailConfiguration": {"EmailSendingAccount": "COGNITO_DEFAULT"},
+        "AdminCreateUserConfig": {"AllowAdminCreateUserOnly": False, "UnusedAccountValidityDays": 7},
+        "UserPoolTier": "ESSENTIALS",
+        "AccountRecoverySetting": {"RecoveryMechanisms": [
+            {"Priority": 1, "Name": "verified_email"}, {"Priority": 2, "Name": "verified_phone_number"}]},
+    }
+
+
+def _settings(body: Mapping[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    config = _defaults()
+    for key in keys:
+        if key in body:
+            config[key] = _with_policy_defaults(key, body[key])
+    _check(config)
+    return config
+
+
+def _with_policy_defaults(key: str, value: Any) -> Any:
+    if key != "Policies":
+        return value
+    policies = dict(value)
+    if "PasswordPolicy" in policies:
+        policy = dict(policies["PasswordPolicy"])
+        if not policy.get("TemporaryPasswordValidityDays"):
+            policy["TemporaryPasswordValidityDays"] = 7
+        policy.setdefault("MinimumLength", 8)
+        for flag in ("RequireUppercase", "RequireLowercase", "RequireNumbers", "RequireSymbols"):
+            policy.setdefault(flag, False)
+        policies["PasswordPolicy"] = policy
+    else:
+        policies["PasswordPolicy"] = dict(DEFAULT_PASSWORD_POLICY)
+    return policies
+
+
+def _check(config: Mapping[str, Any]) -> None:
+    if config.get("UsernameAttributes") and config.get("AliasAttributes"):
+        raise InvalidParameterException(
+            "Only one of the aliasAttributes or usernameAttributes can be set in a User Pool"
+        )
+    policy = (config.get("Policies") or {}).get("PasswordPolicy") or {}
+    history = policy.get("PasswordHistorySize")
+    if history and config.get("UserPoolTier") == "LITE":
+        from userpool.model.errors import FeatureUnavailableInTierException
+
+        raise FeatureUnavailableInTierException("Password history is not available in the Lite tier.")
+
+
+def create_pool(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
+    name = body["PoolName"]
+    config = _settings(body, IMMUTABLE + MUTABLE)
+    pool_schema = schema.build_schema(body.get("Schema"))
+    now = rt.clock.now()
+    with rt.store.transaction() as tx:
+        for _ in range(5):
+            pool = UserPool(new_pool_id(rt.random, rt.region), name, now, now, config, pool_schema)
+            try:
+                tx.insert_pool(pool)
+            except StoreConflict:
+                continue
+            create_pool_keys(tx, pool.id, now)
+            return {"UserPool": describe(rt, tx, pool)}
+    raise InvalidParameterException("Could not allocate a user pool ID.")  # pragma: no cover
+
+
+def get_pool(tx: Tx, pool_id: str) -> UserPool:
+    pool = tx.get_pool(pool_id)
+    if pool is None:
+        raise ResourceNotFoundException(f"User pool {pool_id} does not exist.")
+    return pool
+
+
+def describe(rt: Runtime, tx: Tx, pool: UserPool) -> dict[str, Any]:
+    out: dict[str, Any] = json.loads(json.dumps(dict(pool.config)))
+    out.update(
+        Id=pool.id,
+        Name=pool.name,
+        Arn=pool_arn(pool.region, rt.account_id, pool.id),
+        CreationDate=pool.created,
+        LastModifiedDate=pool.last_modified,
+        SchemaAttributes=[schema.to_wire(a) for a in pool.schema],
+        EstimatedNumberOfUsers=tx.count_users(pool.id),
+    )
+    return out
+
+
+def describe_pool(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
+    with rt.store.read() as tx:
+        return {"UserPool": describe(rt, tx, get_pool(tx, body["UserPoolId"]))}
+
+
+def update_pool(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
+    with rt.store.transaction() as tx:
+        pool = get_pool(tx, body["UserPoolId"])
+        config = _settings(body, MUTABLE)
+        for key in IMMUTABLE:
+            if key in pool.config:
+                config[key] = pool.config[key]
+        tx.update_pool(replace(pool, name=body.get("PoolName", pool.name), config=config,
+                               last_modified=rt.clock.now()))
+    return {}
+
+
+def add_custom_attributes(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
+    with rt.store.transaction() as tx:
+        pool = get_pool(tx, body["UserPoolId"])
+        new_schema = schema.add_custom_attributes(pool.schema, body["CustomAttributes"])
+        tx.update_pool(replace(pool, schema=new_schema, last_modified=rt.clock.now()))
+    return {}
+
+
+def delete_pool(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
+    with rt.store.transaction() as tx:
+        pool = get_pool(tx, body["UserPoolId"])
+        if pool.deletion_protection == "ACTIVE":
+            raise InvalidParameterException(
+                "The user pool cannot be deleted because deletion protection is activated."
+            )
+        tx.delete_pool(pool.id)
+    return {}
+
+
+def list_pools(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
+    limit = int(body["MaxResults"])
+    after = pagination.decode(body.get("NextToken"))
+    with rt.store.read() as tx:
+        pools = tx.list_pools(limit + 1, after)
+    return pagination.page(pools, limit, lambda p: p.id, "UserPools", "NextToken", _summary)
+
+
+def _summary(pool: UserPool) -> dict[str, Any]:
+    return {
+        "Id": pool.id, "Name": pool.name, "LambdaConfig": pool.config.get("LambdaConfig", {}),
+        "CreationDate": pool.created, "LastModifiedDate": pool.last_modified,
+    }
+

@@ -1,0 +1,207 @@
+"""Self-service sign-up and recovery: SignUp, ConfirmSignUp, ResendConfirmationCode,
+ForgotPassword, ConfirmForgotPassword (spec §3.8, §9.3).
+
+Each is authorised by the app client (and its SECRET_HASH when it has a secret).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from userpool.directory import attributes, messages, usernames
+from userpool.directory.client_auth import check_secret_hash
+from userpool.directory.clients import get_client
+from userpool.directory.codes import Outbox, issue, record_mismatch, redeem
+from userpool.directory.ids import new_uuid
+from userpool.directory.passwords import check_policy, make_credential, new_password
+from userpool.directory.runtime import Runtime
+from userpool.directory.users import claim_aliases, sign_in_name
+from userpool.model.entities import AppClient, CodePurpose, User, UserPool, UserStatus
+from userpool.model.errors import (
+    CodeMismatchException,
+    InvalidParameterException,
+    NotAuthorizedException,
+    StoreConflict,
+    UsernameExistsException,
+    UserNotFoundException,
+)
+from userpool.model.ports import Tx
+
+
+def _client_and_pool(tx: Tx, body: Mapping[str, Any]) -> tuple[AppClient, UserPool]:
+    client = get_client(tx, body["ClientId"])
+    pool = tx.get_pool(client.pool_id)
+    if pool is None:  # pragma: no cover - a client never outlives its pool
+        raise NotAuthorizedException("User pool client does not exist.")
+    check_secret_hash(client, body["Username"], body.get("SecretHash"))
+    return client, pool
+
+
+def _sign_up_delivery(pool: UserPool, user: User) -> tuple[str, str, str] | None:
+    prefer = tuple(a for a in ("email", "phone_number") if a in pool.auto_verified_attributes)
+    return messages.delivery(pool, user, prefer=prefer) if prefer else None
+
+
+def sign_up(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
+    outbox = Outbox()
+    now = rt.clock.now()
+    with rt.store.transaction() as tx:
+        client, pool = _client_and_pool(tx, body)
+        if pool.allow_admin_create_user_only:
+            raise NotAuthorizedException("SignUp is not permitted for this user pool")
+        password = body.get("Password")
+        if password is None:
+            raise InvalidParameterException("Password is required for sign-up in this user pool.")
+        attrs = attributes.to_map(body.get("UserAttributes"))
+        attributes.check_writes(pool, attrs, creating=True, admin=False, client=client)
+        if any(flag in attrs for flag in ("email_verified", "phone_number_verified")):
+            raise InvalidParameterException("Cannot modify the non-mutable attribute email_verified")
+        username = sign_in_name(pool, body["Username"], attrs, rt)
+        attrs.setdefault("sub", new_uuid(rt.random))
+        attributes.check_required(pool, attrs)
+        check_policy(pool.password_policy, password)
+        for attribute in pool.username_attributes:
+            if attrs.get(attribute) and usernames.alias_owner(tx, pool, attribute, attrs[attribute], exclude=None):
+                raise UsernameExistsException(f"An account with the given {attribute} already exists.")
+        user = User(pool.id, username, attrs, UserStatus.UNCONFIRMED, True, now, now)
+        user = replace(user, password=make_credential(pool, username, password, rt.random, now))
+        try:
+            tx.insert_user(user)
+        except StoreConflict:
+            raise UsernameExistsException("User already exists") from None
+        out: dict[str, Any] = {"UserConfirmed": False, "UserSub": user.sub}
+        target = _sign_up_delivery(pool, user)
+        if target is not None:
+            medium, destination, attribute = target
+            issue(rt, tx, outbox, pool, user, CodePurpose.SIGN_UP, medium, destination,
+                  messages.verification_text(pool, medium))
+            out["CodeDeliveryDetails"] = messages.details(medium, destination, attribute)
+    outbox.flush(rt)
+    return out
+
+
+def _find(tx: Tx, client: AppClient, pool: UserPool, typed: str, hidden: type[Exception]) -> User:
+    user = usernames.resolve(tx, pool, typed)
+    if user is None:
+        raise hidden() if client.prevent_user_existence_errors else UserNotFoundException()
+    return user
+
+
+def confirm_sign_up(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
+    with rt.store.transaction() as tx:
+        client, pool = _client_and_pool(tx, body)
+        user = _find(tx, client, pool, body["Username"], CodeMismatchException)
+        if user.status != UserStatus.UNCONFIRMED:
+            raise NotAuthorizedException(f"User cannot be confirmed. Current status is {user.status.value}")
+        try:
+            redeem(rt, tx, user, CodePurpose.SIGN_UP, body["ConfirmationCode"])
+        except CodeMismatchException:
+            failed = user
+        else:
+            failed = None
+            attrs = dict(user.attributes)
+            target = _sign_up_delivery(pool, user)
+            if target is not None:
+                attrs[f"{target[2]}_verified"] = "true"
+            confirmed = replace(user, status=UserStatus.CONFIRMED, attributes=attrs, last_modified=rt.clock.now())
+            claim_aliases(tx, pool, confirmed, force=bool(body.get("ForceAliasCreation")), now=rt.clock.now())
+            tx.update_user(confirmed)
+    if failed is not None:
+        record_mismatch(rt, failed, CodePurpose.SIGN_UP)
+        raise CodeMismatchException()
+    return {}
+
+
+def resend_confirmation_code(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
+    outbox = Outbox()
+    with rt.store.transaction() as tx:
+        client, pool = _client_and_pool(tx, body)
+        user = usernames.resolve(tx, pool, body["Username"])
+        if user is None and client.prevent_user_existence_errors:
+            return {"CodeDeliveryDetails": _simulated(pool, body["Username"])}
+        if user is None:
+            raise UserNotFoundException()
+        if user.status != UserStatus.UNCONFIRMED:
+            raise InvalidParameterException("User is already confirmed.")
+        target = _sign_up_delivery(pool, user) or messages.delivery(pool, user)
+        if target is None:
+            raise InvalidParameterException("Auto verification not turned on.")
+        medium, destination, attribute = target
+        issue(rt, tx, outbox, pool, user, CodePurpose.SIGN_UP, medium, destination,
+              messages.verification_text(pool, medium))
+    outbox.flush(rt)
+    return {"CodeDeliveryDetails": messages.details(medium, destination, attribute)}
+
+
+def _simulated(pool: UserPool, typed: str) -> dict[str, str]:
+    """The concealed answer for an unknown user (spec §9.3): shaped like a real one."""
+    if "@" in typed:
+        return messages.details("EMAIL", typed, "email")
+    if "phone_number" in pool.auto_verified_attributes and "email" not in pool.auto_verified_attributes:
+        return {"Destination": "+*******0000", "DeliveryMedium": "SMS", "AttributeName": "phone_number"}
+    return {"Destination": f"{typed[:1]}***@e***", "DeliveryMedium": "EMAIL", "AttributeName": "email"}
+
+
+def _recovery_order(pool: UserPool) -> tuple[str, ...]:
+    mechanisms = (pool.config.get("AccountRecoverySetting") or {}).get("RecoveryMechanisms") or []
+    ordered = sorted(mechanisms, key=lambda m: m.get("Priority", 9))
+    names = [m.get("Name") for m in ordered]
+    if names == ["admin_only"]:
+        return ()
+    mapping = {"verified_email": "email", "verified_phone_number": "phone_number"}
+    chosen = tuple(mapping[n] for n in names if n in mapping)
+    return chosen or ("email", "phone_number")
+
+
+def forgot_password(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
+    outbox = Outbox()
+    with rt.store.transaction() as tx:
+        client, pool = _client_and_pool(tx, body)
+        user = usernames.resolve(tx, pool, body["Username"])
+        hide = client.prevent_user_existence_errors
+        if user is None or not user.enabled:
+            if hide:
+                return {"CodeDeliveryDetails": _simulated(pool, body["Username"])}
+            if user is None:
+                raise UserNotFoundException()
+            raise NotAuthorizedException("User is disabled.")
+        order = _recovery_order(pool)
+        if not order:
+            raise NotAuthorizedException("Password reset is only allowed by an administrator for this user pool.")
+        target = messages.delivery(pool, user, prefer=order, verified_only=True)
+        if target is None:
+            if hide:
+                return {"CodeDeliveryDetails": _simulated(pool, body["Username"])}
+            raise InvalidParameterException(
+                "Cannot reset password for the user as there is no registered/verified email or phone_number"
+            )
+        medium, destination, attribute = target
+        issue(rt, tx, outbox, pool, user, CodePurpose.FORGOT_PASSWORD, medium, destination,
+              messages.verification_text(pool, medium))
+    outbox.flush(rt)
+    return {"CodeDeliveryDetails": messages.details(medium, destination, attribute)}
+
+
+def confirm_forgot_password(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
+    now = rt.clock.now()
+    with rt.store.transaction() as tx:
+        client, pool = _client_and_pool(tx, body)
+        user = _find(tx, client, pool, body["Username"], CodeMismatchException)
+        if not user.enabled and client.prevent_user_existence_errors:
+            raise CodeMismatchException()
+        try:
+            redeem(rt, tx, user, CodePurpose.FORGOT_PASSWORD, body["ConfirmationCode"])
+        except CodeMismatchException:
+            failed = user
+        else:
+            failed = None
+            credential, history = new_password(pool, user, body["Password"], rt.random, now)
+            status = UserStatus.CONFIRMED if user.status != UserStatus.UNCONFIRMED else user.status
+            tx.update_user(replace(user, password=credential, password_history=history, status=status,
+                                   last_modified=now))
+    if failed is not None:
+        record_mismatch(rt, failed, CodePurpose.FORGOT_PASSWORD)
+        raise CodeMismatchException()
+    return {}

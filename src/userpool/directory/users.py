@@ -1,0 +1,314 @@
+"""Admin user management: AdminCreateUser, AdminGetUser, AdminDeleteUser, AdminSetUserPassword,
+AdminEnableUser, AdminDisableUser, AdminUpdateUserAttributes, AdminDeleteUserAttributes,
+AdminConfirmSignUp, AdminResetUserPassword, AdminUserGlobalSignOut and ListUsers
+(spec §2.3 status transitions, §3.8).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from userpool.crypto import codes as code_math
+from userpool.directory import attributes, messages, pagination, usernames
+from userpool.directory.codes import Outbox, issue
+from userpool.directory.ids import new_uuid
+from userpool.directory.passwords import check_policy, make_credential, new_password
+from userpool.directory.pools import get_pool
+from userpool.directory.runtime import Runtime
+from userpool.directory.schema import VERIFIED_FLAGS
+from userpool.directory.user_records import admin_get_user_output, find_for_admin, user_type
+from userpool.model.entities import CodePurpose, User, UserPool, UserStatus
+from userpool.model.errors import (
+    AliasExistsException,
+    InvalidParameterException,
+    NotAuthorizedException,
+    StoreConflict,
+    UnsupportedUserStateException,
+    UsernameExistsException,
+    UserNotFoundException,
+)
+from userpool.model.ports import Tx, UserFilter
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PHONE = re.compile(r"^\+[0-9]{4,15}$")
+
+
+def sign_in_name(pool: UserPool, typed: str, attrs: dict[str, str], rt: Runtime) -> str:
+    """The internal username for a new user; in UsernameAttributes pools a new UUID (= sub)
+    and the typed email / phone number becomes the attribute."""
+    if not pool.username_attributes:
+        return usernames.normalize(pool, typed)
+    if "email" in pool.username_attributes and _EMAIL.match(typed):
+        attrs["email"] = typed
+    elif "phone_number" in pool.username_attributes and _PHONE.match(typed):
+        attrs["phone_number"] = typed
+    else:
+        expected = " or ".join("an email" if a == "email" else "a phone number" for a in pool.username_attributes)
+        raise InvalidParameterException(f"Username should be {expected}.")
+    return attrs.setdefault("sub", new_uuid(rt.random))
+
+
+def claim_aliases(tx: Tx, pool: UserPool, user: User, *, force: bool, now: float) -> None:
+    """Refuses (or, with ``force``, moves) an alias another user already holds (spec §3.8)."""
+    for attribute in (*pool.alias_attributes, *pool.username_attributes):
+        value = user.attributes.get(attribute)
+        flag = VERIFIED_FLAGS.get(attribute)
+        if not value or (flag and user.attributes.get(flag) != "true" and attribute not in pool.username_attributes):
+            continue
+        other = usernames.alias_owner(tx, pool, attribute, value, exclude=user.username)
+        if other is None:
+            continue
+        if not force or attribute in pool.username_attributes:
+            label = "email" if attribute == "email" else "phone_number" if attribute == "phone_number" else attribute
+            raise AliasExistsException(f"An account with the {label} already exists.")
+        moved = dict(other.attributes)
+        if flag:
+            moved[flag] = "false"
+        else:
+            moved.pop(attribute, None)
+        tx.update_user(replace(other, attributes=moved, last_modified=now))
+
+
+def admin_create_user(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
+    outbox = Outbox()
+    now = rt.clock.now()
+    action = body.get("MessageAction")
+    with rt.store.transaction() as tx:
+        pool = get_pool(tx, body["UserPoolId"])
+        attrs = attributes.to_map(body.get("UserAttributes"))
+        attributes.check_writes(pool, attrs, creating=True, admin=True)
+        typed = body["Username"]
+        existing = usernames.resolve(tx, pool, typed) if action == "RESEND" else None
+        if action == "RESEND":
+            if existing is None:
+                raise UserNotFoundException()
+            if existing.status != UserStatus.FORCE_CHANGE_PASSWORD:
+                raise UnsupportedUserStateException("Resend not possible. User is in state " + existing.status)
+            user = existing
+        else:
+            username = sign_in_name(pool, typed, attrs, rt)
+            attrs.setdefault("sub", new_uuid(rt.random))
+            attributes.check_required(pool, attrs)
+            user = User(pool.id, username, attrs, UserStatus.FORCE_CHANGE_PASSWORD, True, now, now)
+        password = body.get("TemporaryPassword")
+        if password is not None:
+            check_policy(pool.password_policy, password)
+        else:
+            policy = pool.password_policy
+            password = code_math.temporary_password(
+                rt.random.bytes, max(policy.minimum_length, 8), True, True, True, policy.require_symbols
+            )
+        user = replace(user, password=make_credential(pool, user.username, password, rt.random, now,
+                                                      temporary=True), last_modified=now)
+        if existing is None:
+            claim_aliases(tx, pool, user, force=bool(body.get("ForceAliasCreation")), now=now)
+            try:
+                tx.insert_user(user)
+            except StoreConflict:
+                raise UsernameExistsException("User account already exists") from None
+        else:
+            tx.update_user(user)
+        if action != "SUPPRESS":
+            _invite(pool, user, password, body.get("DesiredDeliveryMediums") or ["SMS"], outbox, now)
+    outbox.flush(rt)
+    return {"User": user_type(user)}
+
+
+def _invite(pool: UserPool, user: User, password: str, mediums: list[str], outbox: Outbox, now: float) -> None:
+    for medium in mediums:
+        attribute = "email" if medium == "EMAIL" else "phone_number"
+        destination = user.attributes.get(attribute)
+        if destination:
+            outbox.pending.append(messages.render(
+                pool, user, "ADMIN_CREATE_USER", medium, destination, password,
+                messages.invitation_text(pool, medium), now,
+            ))
+
+
+def admin_get_user(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
+    with rt.store.read() as tx:
+        pool = get_pool(tx, body["UserPoolId"])
+        return admin_get_user_output(find_for_admin(tx, pool, body["Username"]))
+
+
+def admin_delete_user(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
+    with rt.store.transaction() as tx:
+        pool = get_pool(tx, body["UserPoolId"])
+        user = find_for_admin(tx, pool, body["Username"])
+        tx.delete_user(pool.id, user.username)
+    return {}
+
+
+def admin_set_user_password(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
+    permanent = bool(body.get("Permanent", False))
+    now = rt.clock.now()
+    with rt.store.transaction() as tx:
+        pool = get_pool(tx, body["UserPoolId"])
+        user = find_for_admin(tx, pool, body["Username"])
+        credential, history = new_password(pool, user, body["Password"], rt.random, now, temporary=not permanent)
+        status = UserStatus.CONFIRMED if permanent else UserStatus.FORCE_CHANGE_PASSWORD
+        if not permanent and user.status == UserStatus.UNCONFIRMED:
+            status = UserStatus.FORCE_CHANGE_PASSWORD
+        tx.update_user(replace(user, password=credential, password_history=history, status=status,
+                               last_modified=now))
+    return {}
+
+
+def _set_enabled(rt: Runtime, body: Mapping[str, Any], enabled: bool) -> dict[str, Any]:
+    now = rt.clock.now()
+    with rt.store.transaction() as tx:
+        pool = get_pool(tx, body["UserPoolId"])
+        user = find_for_admin(tx, pool, body["Username"])
+        tx.update_user(replace(user, enabled=enabled, last_modified=now))
+    return {}
+
+
+def admin_enable_user(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
+    return _set_enabled(rt, body, True)
+
+
+def admin_disable_user(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
+    return _set_enabled(rt, body, False)
+
+
+def update_attributes(
+    rt: Runtime, tx: Tx, outbox: Outbox, pool: UserPool, user: User, changes: dict[str, str], *,
+    admin: bool, client: Any = None,
+) -> tuple[User, list[dict[str, str]]]:
+    """Shared by AdminUpdateUserAttributes and UpdateUserAttributes: schema checks, alias
+    uniqueness, and a verification code when an auto-verified email / phone changes."""
+    now = rt.clock.now()
+    attributes.check_writes(pool, changes, creating=False, admin=admin, client=client)
+    if not admin and any(k in changes for k in VERIFIED_FLAGS.values()):
+        raise NotAuthorizedException("Cannot modify the non-mutable attribute email_verified")
+    updated = replace(user, attributes=attributes.apply_changes(user.attributes, changes), last_modified=now)
+    attributes.check_required(pool, updated.attributes)
+    claim_aliases(tx, pool, updated, force=admin, now=now)
+    tx.update_user(updated)
+    sent: list[dict[str, str]] = []
+    for attribute, flag in VERIFIED_FLAGS.items():
+        changed = attribute in changes and user.attributes.get(attribute) != changes[attribute]
+        if changed and attribute in pool.auto_verified_attributes and updated.attributes.get(flag) != "true":
+            medium = "EMAIL" if attribute == "email" else "SMS"
+            purpose = CodePurpose.VERIFY_EMAIL if attribute == "email" else CodePurpose.VERIFY_PHONE_NUMBER
+            destination = changes[attribute]
+            issue(rt, tx, outbox, pool, updated, purpose, medium, destination,
+                  messages.verification_text(pool, medium))
+            sent.append(messages.details(medium, destination, attribute))
+    return updated, sent
+
+
+def admin_update_user_attributes(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
+    outbox = Outbox()
+    with rt.store.transaction() as tx:
+        pool = get_pool(tx, body["UserPoolId"])
+        user = find_for_admin(tx, pool, body["Username"])
+        update_attributes(rt, tx, outbox, pool, user, attributes.to_map(body["UserAttributes"]), admin=True)
+    outbox.flush(rt)
+    return {}
+
+
+def delete_attributes(pool: UserPool, user: User, names: list[str], now: float, *, admin: bool) -> User:
+    remaining = dict(user.attributes)
+    for name in names:
+        attribute = pool.schema_attribute(name)
+        if attribute is None:
+            raise InvalidParameterException(f"Attributes did not conform to the schema: {name}: "
+                                            "Attribute does not exist in the schema.")
+        if attribute.required or name == "sub":
+            raise InvalidParameterException(f"Cannot delete a required attribute: {name}")
+        if not attribute.mutable:
+            raise InvalidParameterException(f"Cannot modify an immutable attribute: {name}")
+        if attribute.developer_only and not admin:
+            raise InvalidParameterException(f"Cannot modify a developer-only attribute: {name}")
+        remaining.pop(name, None)
+        if name in VERIFIED_FLAGS:
+            remaining.pop(VERIFIED_FLAGS[name], None)
+    return replace(user, attributes=remaining, last_modified=now)
+
+
+def admin_delete_user_attributes(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
+    with rt.store.transaction() as tx:
+        pool = get_pool(tx, body["UserPoolId"])
+        user = find_for_admin(tx, pool, body["Username"])
+        tx.update_user(delete_attributes(pool, user, list(body["UserAttributeNames"]), rt.clock.now(), admin=True))
+    return {}
+
+
+def admin_confirm_sign_up(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
+    with rt.store.transaction() as tx:
+        pool = get_pool(tx, body["UserPoolId"])
+        user = find_for_admin(tx, pool, body["Username"])
+        if user.status != UserStatus.UNCONFIRMED:
+            raise NotAuthorizedException(f"User cannot be confirmed. Current status is {user.status.value}")
+        tx.update_user(replace(user, status=UserStatus.CONFIRMED, last_modified=rt.clock.now()))
+    return {}
+
+
+def admin_reset_user_password(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
+    outbox = Outbox()
+    with rt.store.transaction() as tx:
+        pool = get_pool(tx, body["UserPoolId"])
+        user = find_for_admin(tx, pool, body["Username"])
+        target = messages.delivery(pool, user, verified_only=True)
+        if target is None:
+            raise InvalidParameterException(
+                "Cannot reset password for the user as there is no registered/verified email or phone_number"
+            )
+        medium, destination, _ = target
+        user = replace(user, status=UserStatus.RESET_REQUIRED, last_modified=rt.clock.now())
+        tx.update_user(user)
+        issue(rt, tx, outbox, pool, user, CodePurpose.FORGOT_PASSWORD, medium, destination,
+              messages.verification_text(pool, medium))
+    outbox.flush(rt)
+    return {}
+
+
+def admin_user_global_sign_out(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
+    with rt.store.transaction() as tx:
+        pool = get_pool(tx, body["UserPoolId"])
+        user = find_for_admin(tx, pool, body["Username"])
+        sign_out_everywhere(rt, tx, user)
+    return {}
+
+
+def sign_out_everywhere(rt: Runtime, tx: Tx, user: User) -> None:
+    """GlobalSignOut semantics (spec §6.7): every refresh token, and every access token
+    issued up to now, is revoked."""
+    tx.revoke_user_tokens(user.pool_id, user.username)
+    tx.update_user(replace(user, tokens_revoked_at=rt.clock.now()))
+
+
+_FILTER = re.compile(r'^\s*([\w:]+)\s*(=|\^=)\s*"((?:[^"\\]|\\.)*)"\s*$')
+FILTERABLE = {
+    "username", "email", "phone_number", "name", "given_name", "family_name", "preferred_username",
+    "cognito:user_status", "status", "sub",
+}
+
+
+def parse_filter(text: str | None) -> UserFilter | None:
+    """ListUsers ``Filter``: ``attribute = "value"`` or ``attribute ^= "value"``."""
+    if not text:
+        return None
+    match = _FILTER.match(text)
+    if match is None:
+        raise InvalidParameterException("Error while parsing filter.")
+    name, op, value = match.groups()
+    if name not in FILTERABLE:
+        raise InvalidParameterException("Invalid search attribute")
+    return UserFilter(name, re.sub(r"\\(.)", r"\1", value), prefix=op == "^=")
+
+
+def list_users(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
+    limit = pagination.page_limit(body.get("Limit"), 60, 60)
+    after = pagination.decode(body.get("PaginationToken"))
+    user_filter = parse_filter(body.get("Filter"))
+    wanted = body.get("AttributesToGet")
+    with rt.store.read() as tx:
+        get_pool(tx, body["UserPoolId"])
+        users = tx.list_users(body["UserPoolId"], limit + 1, after, user_filter)
+    return pagination.page(users, limit, lambda u: u.username, "Users", "PaginationToken",
+                           lambda u: user_type(u, wanted))
