@@ -1,0 +1,64 @@
+"""Composition root: settings → store, keys, delivery, clock, randomness → ASGI app.
+
+The only module (with ``cli.py``) that imports every room.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+
+from userpool.auth.runtime import AuthRuntime, IssuerPolicy
+from userpool.auth.signing import PoolKeys
+from userpool.crypto.sealing import AesGcmSecretBox, Sealer, derive_key, load_or_create_master_key, parse_master_key
+from userpool.delivery.outbox import OutboxSender
+from userpool.directory.runtime import Runtime
+from userpool.settings import Settings
+from userpool.storage import open_store
+from userpool.wire.services import Services, build_asgi_app
+
+log = logging.getLogger("userpool")
+
+
+class SystemClock:
+    def now(self) -> float:
+        return time.time()
+
+
+class SystemRandom:
+    def bytes(self, n: int) -> bytes:
+        return os.urandom(n)
+
+
+def master_key(settings: Settings) -> bytes:
+    if settings.server_key:
+        return parse_master_key(settings.server_key)
+    os.makedirs(settings.data_dir, exist_ok=True)
+    return load_or_create_master_key(os.path.join(settings.data_dir, "server.key"), os.urandom)
+
+
+def build_services(settings: Settings) -> Services:
+    os.makedirs(settings.data_dir, exist_ok=True)
+    key = master_key(settings)
+    store = open_store(settings.database_url, AesGcmSecretBox(derive_key(key, "secret-box"), os.urandom))
+    rt = Runtime(
+        store=store, clock=SystemClock(), random=SystemRandom(), sender=OutboxSender(settings.outbox_path),
+        code_pepper=derive_key(key, "code-pepper"), region=settings.region,
+    )
+    auth = AuthRuntime(
+        rt=rt, sealer=Sealer(derive_key(key, "auth-session")), keys=PoolKeys(store),
+        issuer=IssuerPolicy(public_url=settings.public_url, aws=settings.issuer == "aws"),
+    )
+    return Services(rt=rt, auth=auth)
+
+
+def build_app(settings: Settings):  # type: ignore[no-untyped-def]
+    services = build_services(settings)
+    return build_asgi_app(services, credentials=settings.credentials())
+
+
+def app_from_env():  # type: ignore[no-untyped-def]
+    """uvicorn factory for ``--workers N``: each worker process builds its own app from the
+    settings the parent put in the environment."""
+    return build_app(Settings.from_json(os.environ["USERPOOL_SETTINGS_JSON"]))

@@ -1,0 +1,13 @@
+"""AdminAddUserToGroup: see ``userpool.directory.groups.admin_add_user_to_group``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from userpool.directory import groups
+from userpool.wire.registry import Request
+from userpool.wire.services import Services
+
+
+def handle(services: Services, request: Request) -> dict[str, Any]:
+    return groups.admin_add_user_to_group(services.rt, request.body)

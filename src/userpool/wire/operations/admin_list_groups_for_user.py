@@ -1,0 +1,13 @@
+"""AdminListGroupsForUser: see ``userpool.directory.groups.admin_list_groups_for_user``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from userpool.directory import groups
+from userpool.wire.registry import Request
+from userpool.wire.services import Services
+
+
+def handle(services: Services, request: Request) -> dict[str, Any]:
+    return groups.admin_list_groups_for_user(services.rt, request.body)

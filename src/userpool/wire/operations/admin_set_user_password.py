@@ -1,0 +1,13 @@
+"""AdminSetUserPassword: see ``userpool.directory.users.admin_set_user_password``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from userpool.directory import users
+from userpool.wire.registry import Request
+from userpool.wire.services import Services
+
+
+def handle(services: Services, request: Request) -> dict[str, Any]:
+    return users.admin_set_user_password(services.rt, request.body)

@@ -1,0 +1,13 @@
+"""AdminUserGlobalSignOut: see ``userpool.directory.users.admin_user_global_sign_out``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from userpool.directory import users
+from userpool.wire.registry import Request
+from userpool.wire.services import Services
+
+
+def handle(services: Services, request: Request) -> dict[str, Any]:
+    return users.admin_user_global_sign_out(services.rt, request.body)

@@ -1,0 +1,13 @@
+"""ChangePassword: see ``userpool.auth.account.change_password``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from userpool.auth import account
+from userpool.wire.registry import Request
+from userpool.wire.services import Services
+
+
+def handle(services: Services, request: Request) -> dict[str, Any]:
+    return account.change_password(services.auth, request.body)

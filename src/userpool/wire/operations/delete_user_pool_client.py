@@ -1,0 +1,13 @@
+"""DeleteUserPoolClient: see ``userpool.directory.clients.delete_client``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from userpool.directory import clients
+from userpool.wire.registry import Request
+from userpool.wire.services import Services
+
+
+def handle(services: Services, request: Request) -> dict[str, Any]:
+    return clients.delete_client(services.rt, request.body)

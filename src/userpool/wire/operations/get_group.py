@@ -1,0 +1,13 @@
+"""GetGroup: see ``userpool.directory.groups.get_group``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from userpool.directory import groups
+from userpool.wire.registry import Request
+from userpool.wire.services import Services
+
+
+def handle(services: Services, request: Request) -> dict[str, Any]:
+    return groups.get_group(services.rt, request.body)

@@ -1,0 +1,13 @@
+"""GlobalSignOut: see ``userpool.auth.account.global_sign_out``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from userpool.auth import account
+from userpool.wire.registry import Request
+from userpool.wire.services import Services
+
+
+def handle(services: Services, request: Request) -> dict[str, Any]:
+    return account.global_sign_out(services.auth, request.body)

@@ -1,0 +1,14 @@
+"""InitiateAuth: the public entry to the sign-in engine
+(``userpool.auth.engine.initiate``); public and admin variants share every flow."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from userpool.auth import engine
+from userpool.wire.registry import Request
+from userpool.wire.services import Services, auth_call
+
+
+def handle(services: Services, request: Request) -> dict[str, Any]:
+    return engine.initiate(services.auth, auth_call(request, admin=False, respond=False))

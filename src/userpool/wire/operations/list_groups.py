@@ -1,0 +1,13 @@
+"""ListGroups: see ``userpool.directory.groups.list_groups``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from userpool.directory import groups
+from userpool.wire.registry import Request
+from userpool.wire.services import Services
+
+
+def handle(services: Services, request: Request) -> dict[str, Any]:
+    return groups.list_groups(services.rt, request.body)

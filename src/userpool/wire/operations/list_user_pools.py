@@ -1,0 +1,13 @@
+"""ListUserPools: see ``userpool.directory.pools.list_pools``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from userpool.directory import pools
+from userpool.wire.registry import Request
+from userpool.wire.services import Services
+
+
+def handle(services: Services, request: Request) -> dict[str, Any]:
+    return pools.list_pools(services.rt, request.body)

@@ -1,0 +1,13 @@
+"""ListUsersInGroup: see ``userpool.directory.groups.list_users_in_group``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from userpool.directory import groups
+from userpool.wire.registry import Request
+from userpool.wire.services import Services
+
+
+def handle(services: Services, request: Request) -> dict[str, Any]:
+    return groups.list_users_in_group(services.rt, request.body)

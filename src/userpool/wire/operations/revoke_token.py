@@ -1,0 +1,13 @@
+"""RevokeToken: see ``userpool.auth.account.revoke_token``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from userpool.auth import account
+from userpool.wire.registry import Request
+from userpool.wire.services import Services
+
+
+def handle(services: Services, request: Request) -> dict[str, Any]:
+    return account.revoke_token(services.auth, request.body)

@@ -1,0 +1,13 @@
+"""UpdateUserAttributes: see ``userpool.auth.account.update_user_attributes``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from userpool.auth import account
+from userpool.wire.registry import Request
+from userpool.wire.services import Services
+
+
+def handle(services: Services, request: Request) -> dict[str, Any]:
+    return account.update_user_attributes(services.auth, request.body)

@@ -1,0 +1,13 @@
+"""UpdateUserPool: see ``userpool.directory.pools.update_pool``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from userpool.directory import pools
+from userpool.wire.registry import Request
+from userpool.wire.services import Services
+
+
+def handle(services: Services, request: Request) -> dict[str, Any]:
+    return pools.update_pool(services.rt, request.body)

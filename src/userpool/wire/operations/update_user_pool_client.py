@@ -1,0 +1,13 @@
+"""UpdateUserPoolClient: see ``userpool.directory.clients.update_client``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from userpool.directory import clients
+from userpool.wire.registry import Request
+from userpool.wire.services import Services
+
+
+def handle(services: Services, request: Request) -> dict[str, Any]:
+    return clients.update_client(services.rt, request.body)

@@ -1,0 +1,92 @@
+"""What operation handlers are given: the directory and auth runtimes, and the helpers every
+handler shares (the base URL a request came in on, the AuthCall of an auth operation)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from userpool.auth.context import AuthCall
+from userpool.auth.runtime import AuthRuntime
+from userpool.directory.runtime import Runtime
+from userpool.wire.registry import Request
+
+
+@dataclass(frozen=True)
+class Services:
+    rt: Runtime
+    auth: AuthRuntime
+
+
+def base_url(headers: Mapping[str, str]) -> str:
+    """``scheme://host`` as the client addressed us (honours X-Forwarded-Proto/Host)."""
+    scheme = headers.get("x-forwarded-proto", "http").split(",")[0].strip() or "http"
+    host = headers.get("x-forwarded-host") or headers.get("host") or "localhost"
+    return f"{scheme}://{host.split(',')[0].strip()}"
+
+
+def auth_call(request: Request, *, admin: bool, respond: bool) -> AuthCall:
+    body = request.body
+    parameters: dict[str, Any] = body.get("ChallengeResponses" if respond else "AuthParameters") or {}
+    return AuthCall(
+        client_id=body["ClientId"],
+        admin=admin,
+        base_url=base_url(request.headers),
+        parameters={str(k): str(v) for k, v in parameters.items()},
+        pool_id=body.get("UserPoolId"),
+        flow=body.get("AuthFlow", ""),
+        challenge_name=body.get("ChallengeName", ""),
+        session=body.get("Session"),
+        client_metadata=body.get("ClientMetadata") or {},
+    )
+
+
+def well_known(services: Services, pool_id: str, document: str, url: str) -> tuple[int, dict[str, Any]]:
+    """``/{poolId}/.well-known/jwks.json`` and ``openid-configuration`` (spec §6.9)."""
+    jwks = services.auth.keys.jwks(pool_id)
+    if jwks is None:
+        return 404, {"message": f"User pool {pool_id} does not exist."}
+    if document == "jwks.json":
+        return 200, jwks
+    issuer = services.auth.issuer.issuer(pool_id, url)
+    return 200, {
+        "issuer": issuer,
+        "jwks_uri": f"{url.rstrip('/')}/{pool_id}/.well-known/jwks.json",
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "subject_types_supported": ["public"],
+        "response_types_supported": ["code", "token"],
+        "scopes_supported": ["openid", "email", "phone", "profile"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "claims_supported": [
+            "sub",
+            "iss",
+            "aud",
+            "exp",
+            "iat",
+            "auth_time",
+            "email",
+            "email_verified",
+            "phone_number",
+            "phone_number_verified",
+            "cognito:username",
+            "cognito:groups",
+        ],
+    }
+
+
+def build_asgi_app(services: Services, *, credentials: Mapping[str, str] | None) -> Any:
+    """The ASGI app: every operation module found under ``wire/operations``, SigV4 for the
+    admin API, and the well-known documents."""
+    import logging
+
+    from userpool.wire import app, operations
+    from userpool.wire.registry import Operations, discover
+    from userpool.wire.sigv4 import SigV4Verifier
+
+    dispatch = Operations.from_modules(discover(operations), services)
+    verifier = SigV4Verifier(credentials, services.rt.clock.now)
+    return app.create_app(
+        dispatch, lambda pool_id, document, url: well_known(services, pool_id, document, url), verifier,
+        logger=logging.getLogger("userpool"),
+    )
