@@ -12,11 +12,13 @@ from typing import Any
 
 from userpool.auth.challenges.base import Challenge
 from userpool.auth.challenges.new_password_required import NewPasswordRequiredChallenge
+from userpool.auth.challenges.password_verifier import PasswordVerifierChallenge
 from userpool.auth.context import AuthCall, FlowContext
 from userpool.auth.flows.admin_user_password_auth import AdminUserPasswordAuthFlow
 from userpool.auth.flows.base import AuthFlow
 from userpool.auth.flows.refresh_token_auth import RefreshTokenAuthFlow
 from userpool.auth.flows.user_password_auth import UserPasswordAuthFlow
+from userpool.auth.flows.user_srp_auth import UserSrpAuthFlow
 from userpool.auth.runtime import AuthRuntime
 from userpool.directory.clients import LEGACY_FLOWS, get_client
 from userpool.directory.pools import get_pool
@@ -24,20 +26,21 @@ from userpool.model.errors import InvalidParameterException, ResourceNotFoundExc
 
 FLOWS: dict[str, AuthFlow] = {
     name: flow
-    for flow in (UserPasswordAuthFlow(), AdminUserPasswordAuthFlow(), RefreshTokenAuthFlow())
+    for flow in (UserPasswordAuthFlow(), AdminUserPasswordAuthFlow(), RefreshTokenAuthFlow(), UserSrpAuthFlow())
     for name in flow.names
 }
-CHALLENGES: dict[str, Challenge] = {c.name: c for c in (NewPasswordRequiredChallenge(),)}
+CHALLENGES: dict[str, Challenge] = {
+    c.name: c for c in (NewPasswordRequiredChallenge(), PasswordVerifierChallenge())
+}
 
 # Every AuthFlowType and ChallengeNameType of the model is either above or listed here, with
 # the reason; a test keeps the two in step with botocore's model.
 NOT_YET_FLOWS = {
-    "USER_SRP_AUTH": "SRP sign-in (issue: USER_SRP_AUTH for real)",
     "CUSTOM_AUTH": "custom challenges need Lambda triggers",
     "USER_AUTH": "choice-based sign-in (passkeys, one-time codes)",
 }
 NOT_YET_CHALLENGES = {
-    "PASSWORD_VERIFIER": "SRP sign-in", "DEVICE_SRP_AUTH": "device tracking",
+    "DEVICE_SRP_AUTH": "device tracking",
     "DEVICE_PASSWORD_VERIFIER": "device tracking", "SMS_MFA": "MFA", "SOFTWARE_TOKEN_MFA": "MFA",
     "EMAIL_OTP": "MFA and USER_AUTH", "SMS_OTP": "USER_AUTH", "SELECT_MFA_TYPE": "MFA", "MFA_SETUP": "MFA",
     "CUSTOM_CHALLENGE": "custom auth", "SELECT_CHALLENGE": "USER_AUTH", "PASSWORD": "USER_AUTH",
