@@ -67,7 +67,7 @@ def check_writes(
     if client is not None and client.write_attributes is not None and not admin:
         allowed = set(client.write_attributes)
         for name in changes:
-            if name not in allowed and not (name in VERIFIED_FLAGS.values()):
+            if name not in allowed and name not in VERIFIED_FLAGS.values():
                 raise NotAuthorizedException("A client attempted to write unauthorized attribute")
 
 

@@ -56,10 +56,10 @@ def new_password(
     size = pool.password_policy.password_history_size
     history = user.password_history
     if size and not temporary:
-        recent = ((user.password,) if user.password and not user.password.temporary else ()) + history
+        recent = (user.password, *history) if user.password and not user.password.temporary else history
         if any(matches(pool, user.username, password, old) for old in recent[:size]):
             raise PasswordHistoryPolicyViolationException()
     credential = make_credential(pool, user.username, password, random, now, temporary=temporary)
     if size and user.password is not None and not user.password.temporary:
-        history = ((user.password,) + history)[: size]
+        history = (user.password, *history)[:size]
     return credential, history

@@ -95,6 +95,7 @@ def confirm_sign_up(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
         user = _find(tx, client, pool, body["Username"], CodeMismatchException)
         if user.status != UserStatus.UNCONFIRMED:
             raise NotAuthorizedException(f"User cannot be confirmed. Current status is {user.status.value}")
+        failed: User | None
         try:
             redeem(rt, tx, user, CodePurpose.SIGN_UP, body["ConfirmationCode"])
         except CodeMismatchException:
@@ -191,6 +192,7 @@ def confirm_forgot_password(rt: Runtime, body: Mapping[str, Any]) -> dict[str, A
         user = _find(tx, client, pool, body["Username"], CodeMismatchException)
         if not user.enabled and client.prevent_user_existence_errors:
             raise CodeMismatchException()
+        failed: User | None
         try:
             redeem(rt, tx, user, CodePurpose.FORGOT_PASSWORD, body["ConfirmationCode"])
         except CodeMismatchException:

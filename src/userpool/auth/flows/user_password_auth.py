@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from userpool.auth.context import FlowContext
 from userpool.auth.first_factor import verify_password
@@ -11,7 +11,7 @@ from userpool.auth.next_step import Completed, proceed
 
 
 class UserPasswordAuthFlow(AuthFlow):
-    names = ("USER_PASSWORD_AUTH",)
+    names: ClassVar[tuple[str, ...]] = ("USER_PASSWORD_AUTH",)
     admin = False
     enabled_by = ("ALLOW_USER_PASSWORD_AUTH", "USER_PASSWORD_AUTH")
 
