@@ -20,9 +20,11 @@ from userpool.auth.flows.refresh_token_auth import RefreshTokenAuthFlow
 from userpool.auth.flows.user_password_auth import UserPasswordAuthFlow
 from userpool.auth.flows.user_srp_auth import UserSrpAuthFlow
 from userpool.auth.runtime import AuthRuntime
+from userpool.directory.client_auth import check_client_secret
 from userpool.directory.clients import LEGACY_FLOWS, get_client
 from userpool.directory.pools import get_pool
-from userpool.model.errors import InvalidParameterException, ResourceNotFoundException
+from userpool.model.entities import AppClient
+from userpool.model.errors import InvalidParameterException, NotAuthorizedException, ResourceNotFoundException
 
 FLOWS: dict[str, AuthFlow] = {
     name: flow
@@ -102,3 +104,16 @@ def respond(auth: AuthRuntime, call: AuthCall) -> dict[str, Any]:
         )
     ctx = _context(auth, call)
     return challenge.respond(ctx)
+
+
+def get_tokens_from_refresh_token(auth: AuthRuntime, call: AuthCall, client_secret: str | None) -> dict[str, Any]:
+    """GetTokensFromRefreshToken (spec §3.3): the refresh flow, authenticated by ClientSecret."""
+    flow = FLOWS["REFRESH_TOKEN_AUTH"]
+    ctx = _context(auth, call)
+    _check_enabled(ctx, flow)
+
+    def authenticate_client(client: AppClient, _username: str, _hash: str | None) -> None:
+        if not check_client_secret(client, client_secret):
+            raise NotAuthorizedException(f"Unable to verify secret for client {client.client_id}")
+
+    return {"AuthenticationResult": RefreshTokenAuthFlow.issue(ctx, authenticate_client)}

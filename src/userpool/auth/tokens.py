@@ -176,11 +176,10 @@ def _revoked(tx: Tx, pool_id: str, user: User, claims: Mapping[str, Any]) -> boo
     return revoked_at is not None and float(claims.get("iat", 0)) <= revoked_at
 
 
-def refresh_grant(auth: AuthRuntime, tx: Tx, pool: UserPool, client: AppClient, token: str,
+def refresh_grant(auth: AuthRuntime, tx: Tx, pool: UserPool, client: AppClient, record: RefreshTokenRecord,
                   issuer: str, device_key: str | None) -> TokenGrant:
-    """Checks a refresh token for REFRESH_TOKEN_AUTH (spec §3.3); returns the grant to sign."""
-    record = tx.get_refresh_token(hash_refresh_token(token))
-    if record is None or record.pool_id != pool.id or record.client_id != client.client_id:
+    """Checks a stored refresh token for REFRESH_TOKEN_AUTH (spec §3.3); returns the grant to sign."""
+    if record.pool_id != pool.id or record.client_id != client.client_id:
         raise NotAuthorizedException("Invalid Refresh Token")
     if record.revoked:
         raise NotAuthorizedException("Refresh Token has been revoked")
@@ -195,4 +194,3 @@ def refresh_grant(auth: AuthRuntime, tx: Tx, pool: UserPool, client: AppClient, 
         raise NotAuthorizedException("User is disabled.")
     return TokenGrant(pool, client, user, group_names(tx, user), record.auth_time, record.origin_jti, issuer,
                       record.device_key)
-
