@@ -50,5 +50,6 @@ def clear(tx: Tx, pool_id: str, key: str) -> None:
 
 
 def key_for_unknown(typed: str) -> str:
-    """Unknown users (ENABLED pools) get a counter of their own, keyed by the typed name."""
-    return "\x00unknown:" + typed
+    """Unknown users (ENABLED pools) get a counter of their own, keyed by the typed name; the
+    space makes it impossible to collide with a real username (usernames have no whitespace)."""
+    return "unknown user " + typed
