@@ -1,6 +1,6 @@
 """Operations a signed-in user makes with an access token (spec §1.6, §3.8, §6.7):
-GetUser, UpdateUserAttributes, DeleteUserAttributes, ChangePassword, DeleteUser,
-GlobalSignOut — and RevokeToken, authorised by the app client."""
+GetUser, UpdateUserAttributes, DeleteUserAttributes, GetUserAttributeVerificationCode,
+VerifyUserAttribute, ChangePassword, DeleteUser, GlobalSignOut — and RevokeToken, authorised by the app client."""
 
 from __future__ import annotations
 
@@ -11,13 +11,15 @@ from typing import Any
 from userpool.auth import lockout, tokens
 from userpool.auth.first_factor import WRONG
 from userpool.auth.runtime import AuthRuntime
-from userpool.directory import attributes, users
+from userpool.directory import attributes, messages, users
 from userpool.directory.client_auth import check_client_secret
 from userpool.directory.clients import get_client
-from userpool.directory.codes import Outbox
+from userpool.directory.codes import Outbox, issue, record_mismatch, redeem
 from userpool.directory.passwords import matches, new_password
-from userpool.model.entities import UserStatus
+from userpool.model.entities import CodePurpose, UserStatus
 from userpool.model.errors import (
+    CodeMismatchException,
+    InvalidParameterException,
     NotAuthorizedException,
     PasswordResetRequiredException,
     UnauthorizedException,
@@ -119,4 +121,49 @@ def revoke_token(auth: AuthRuntime, body: Mapping[str, Any]) -> dict[str, Any]:
         if record.client_id != client.client_id:
             raise UnauthorizedException("The token was not issued to this client.")
         tx.revoke_family(record.pool_id, record.origin_jti)
+    return {}
+
+
+_VERIFIABLE = {"email": CodePurpose.VERIFY_EMAIL, "phone_number": CodePurpose.VERIFY_PHONE_NUMBER}
+
+
+def get_user_attribute_verification_code(auth: AuthRuntime, body: Mapping[str, Any]) -> dict[str, Any]:
+    """Sends a code to the user's email or phone number (spec §3.8)."""
+    caller = _caller(auth, body)
+    name = body["AttributeName"]
+    purpose = _VERIFIABLE.get(name)
+    value = caller.user.attributes.get(name)
+    if purpose is None or not value:
+        raise InvalidParameterException(f"Invalid attribute name or the attribute has no value: {name}")
+    medium = "EMAIL" if name == "email" else "SMS"
+    outbox = Outbox()
+    with auth.rt.store.transaction() as tx:
+        issue(auth.rt, tx, outbox, caller.pool, caller.user, purpose, medium, value,
+              messages.verification_text(caller.pool, medium))
+    outbox.flush(auth.rt)
+    return {"CodeDeliveryDetails": messages.details(medium, value, name)}
+
+
+def verify_user_attribute(auth: AuthRuntime, body: Mapping[str, Any]) -> dict[str, Any]:
+    """Redeems the code: the attribute becomes verified (and, in alias pools, usable to sign in)."""
+    caller = _caller(auth, body)
+    name = body["AttributeName"]
+    purpose = _VERIFIABLE.get(name)
+    if purpose is None:
+        raise InvalidParameterException(f"Invalid attribute name: {name}")
+    now = auth.rt.clock.now()
+    with auth.rt.store.transaction() as tx:
+        user = tx.get_user(caller.pool.id, caller.user.username) or caller.user
+        try:
+            redeem(auth.rt, tx, user, purpose, body["Code"])
+        except CodeMismatchException:
+            mismatch = True
+        else:
+            mismatch = False
+            verified = replace(user, attributes={**user.attributes, f"{name}_verified": "true"}, last_modified=now)
+            users.claim_aliases(tx, caller.pool, verified, force=False, now=now)
+            tx.update_user(verified)
+    if mismatch:
+        record_mismatch(auth.rt, caller.user, purpose)
+        raise CodeMismatchException()
     return {}
