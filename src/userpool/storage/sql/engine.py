@@ -1,0 +1,88 @@
+"""Engines for the two supported databases, configured for many threads and processes.
+
+SQLite (the embedded default): WAL journal, ``synchronous=NORMAL``, a long busy timeout and
+foreign keys on every pooled connection. The ``sqlite3`` driver's own transaction handling is
+switched off (``isolation_level = None``) and SQLAlchemy's ``begin`` event emits ``BEGIN
+IMMEDIATE`` for read-write transactions and a deferred ``BEGIN`` for reads (the recipe in
+SQLAlchemy's SQLite dialect documentation). Writers therefore take SQLite's write lock up front
+and serialize across threads *and* processes without upgrade deadlocks.
+
+PostgreSQL: the psycopg 3 driver, READ COMMITTED, ``pool_pre_ping``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.pool import ConnectionPoolEntry, QueuePool
+
+#: Execution option naming the kind of transaction a connection begins ("write" or "read").
+MODE_OPTION = "userpool_mode"
+
+SQLITE_BUSY_TIMEOUT_SECONDS = 30.0
+
+
+def normalise_url(url: str) -> URL:
+    """Parses ``url``; ``postgresql://`` (and ``postgres://``) select the psycopg 3 driver."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url.removeprefix("postgres://")
+    parsed = make_url(url)
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.drivername not in ("sqlite", "sqlite+pysqlite", "postgresql+psycopg"):
+        raise ValueError(f"unsupported database URL scheme: {parsed.drivername}")
+    return parsed
+
+
+def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20) -> Engine:
+    """An engine for ``url`` with the settings described in the module docstring."""
+    parsed = normalise_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(parsed, pool_size=pool_size, max_overflow=max_overflow)
+    return create_engine(
+        parsed,
+        isolation_level="READ COMMITTED",
+        pool_pre_ping=True,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_recycle=3600,
+    )
+
+
+def _sqlite_engine(url: URL, *, pool_size: int, max_overflow: int) -> Engine:
+    if url.database in (None, "", ":memory:"):
+        raise ValueError("SQLite needs a database file (sqlite:////absolute/path/userpool.db)")
+    engine = create_engine(
+        url,
+        connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
+        poolclass=QueuePool,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+    )
+    event.listen(engine, "connect", _sqlite_on_connect)
+    event.listen(engine, "begin", _sqlite_on_begin)
+    return engine
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    assert isinstance(dbapi_connection, sqlite3.Connection)
+    # We emit BEGIN ourselves (see _sqlite_on_begin); the driver must not.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA busy_timeout = {int(SQLITE_BUSY_TIMEOUT_SECONDS * 1000)}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        mode = cursor.execute("PRAGMA journal_mode").fetchone()
+        if not mode or str(mode[0]).lower() != "wal":
+            cursor.execute("PRAGMA journal_mode = WAL")
+    finally:
+        cursor.close()
+
+
+def _sqlite_on_begin(connection: Connection) -> None:
+    write = connection.get_execution_options().get(MODE_OPTION) == "write"
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")

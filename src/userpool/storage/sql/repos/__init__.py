@@ -1,0 +1,1 @@
+"""Repository mixins, one module per aggregate, composed into ``SqlTx`` (``tx.py``)."""

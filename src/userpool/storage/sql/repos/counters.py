@@ -1,0 +1,100 @@
+"""LockoutRepo and CodeRepo: per-user counters that concurrent requests must update atomically."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Row, bindparam, delete, select, update
+
+from userpool.model.entities import CodePurpose, LockoutState, VerificationCode
+from userpool.storage.sql.repos.base import TxBase
+from userpool.storage.sql.schema import codes, lockout
+
+# FOR UPDATE is dropped by SQLAlchemy's SQLite compiler; there the transaction's BEGIN IMMEDIATE
+# write lock already serializes every writer.
+_LOCK_LOCKOUT = (
+    select(lockout.c.failures, lockout.c.locked_until, lockout.c.last_attempt)
+    .where(lockout.c.pool_id == bindparam("pool_id"), lockout.c.key == bindparam("key"))
+    .with_for_update()
+)
+_GET_CODE = select(codes).where(
+    codes.c.pool_id == bindparam("pool_id"),
+    codes.c.username == bindparam("username"),
+    codes.c.purpose == bindparam("purpose"),
+)
+
+
+class LockoutRepoMixin(TxBase):
+    """Failed sign-in counters, one row per (pool, key); the key is the username."""
+
+    def lock_lockout(self, pool_id: str, key: str) -> LockoutState:
+        # Insert the zero row first so there is always a row to lock: concurrent sign-ins of
+        # one user then queue on that row lock until the holder commits.
+        ids = {"pool_id": pool_id, "key": key}
+        self._insert_ignore(lockout, {**ids, "failures": 0, "locked_until": 0.0, "last_attempt": 0.0})
+        row = self._conn.execute(_LOCK_LOCKOUT, ids).one()
+        return LockoutState(failures=int(row.failures), locked_until=row.locked_until, last_attempt=row.last_attempt)
+
+    def save_lockout(self, pool_id: str, key: str, state: LockoutState) -> None:
+        self._upsert(
+            lockout,
+            {
+                "pool_id": pool_id,
+                "key": key,
+                "failures": state.failures,
+                "locked_until": state.locked_until,
+                "last_attempt": state.last_attempt,
+            },
+        )
+
+
+class CodeRepoMixin(TxBase):
+    """One-time verification codes, one per (user, purpose), kept as hashes."""
+
+    def put_code(self, code: VerificationCode) -> None:
+        self._upsert(
+            codes,
+            {
+                "pool_id": code.pool_id,
+                "username": code.username,
+                "purpose": str(code.purpose),
+                "code_hash": code.code_hash,
+                "created": code.created,
+                "expires_at": code.expires_at,
+                "attempts": code.attempts,
+            },
+        )
+
+    def get_code(self, pool_id: str, username: str, purpose: CodePurpose) -> VerificationCode | None:
+        params = {"pool_id": pool_id, "username": username, "purpose": str(purpose)}
+        row = self._conn.execute(_GET_CODE, params).first()
+        return None if row is None else _code_from(row)
+
+    def delete_code(self, pool_id: str, username: str, purpose: CodePurpose) -> None:
+        self._conn.execute(
+            delete(codes).where(
+                codes.c.pool_id == pool_id, codes.c.username == username, codes.c.purpose == str(purpose)
+            )
+        )
+
+    def count_failed_attempt(self, pool_id: str, username: str, purpose: CodePurpose) -> int:
+        """Adds one attempt in a single UPDATE and returns the new count (0 if there is no code)."""
+        attempts = self._conn.execute(
+            update(codes)
+            .where(codes.c.pool_id == pool_id, codes.c.username == username, codes.c.purpose == str(purpose))
+            .values(attempts=codes.c.attempts + 1)
+            .returning(codes.c.attempts)
+        ).scalar()
+        return 0 if attempts is None else int(attempts)
+
+
+def _code_from(row: Row[Any]) -> VerificationCode:
+    return VerificationCode(
+        pool_id=row.pool_id,
+        username=row.username,
+        purpose=CodePurpose(row.purpose),
+        code_hash=bytes(row.code_hash),
+        created=row.created,
+        expires_at=row.expires_at,
+        attempts=int(row.attempts),
+    )

@@ -1,0 +1,119 @@
+"""PoolRepo and ClientRepo: user pools and their app clients (secrets sealed at rest)."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from sqlalchemy import Row, bindparam, delete, select, update
+
+from userpool.model.entities import AppClient, SchemaAttribute, UserPool
+from userpool.model.errors import StoreConflict
+from userpool.storage.sql.repos.base import TxBase, dump_json, load_json
+from userpool.storage.sql.schema import POOL_TABLES_CHILD_FIRST, clients, pools
+
+_GET_POOL = select(pools).where(pools.c.id == bindparam("id"))
+_GET_CLIENT = select(clients).where(clients.c.client_id == bindparam("client_id"))
+
+
+class PoolRepoMixin(TxBase):
+    """User pools: config and schema as JSON; ``delete_pool`` removes everything in the pool."""
+
+    def insert_pool(self, pool: UserPool) -> None:
+        if not self._insert_ignore(pools, _pool_row(pool)):
+            raise StoreConflict("pool")
+
+    def get_pool(self, pool_id: str) -> UserPool | None:
+        row = self._conn.execute(_GET_POOL, {"id": pool_id}).first()
+        return None if row is None else _pool_from(row)
+
+    def update_pool(self, pool: UserPool) -> None:
+        values = _pool_row(pool)
+        del values["id"]
+        self._conn.execute(update(pools).where(pools.c.id == pool.id).values(values))
+
+    def delete_pool(self, pool_id: str) -> None:
+        # Explicit deletes, children first: no reliance on ON DELETE CASCADE.
+        for table in POOL_TABLES_CHILD_FIRST:
+            self._conn.execute(delete(table).where(table.c.pool_id == pool_id))
+        self._conn.execute(delete(pools).where(pools.c.id == pool_id))
+
+    def list_pools(self, limit: int, after: str | None = None) -> list[UserPool]:
+        query = select(pools).order_by(pools.c.id).limit(limit)
+        if after is not None:
+            query = query.where(pools.c.id > after)
+        return [_pool_from(row) for row in self._conn.execute(query)]
+
+
+class ClientRepoMixin(TxBase):
+    """App clients; ``secret`` is sealed with the store's SecretBox."""
+
+    def insert_client(self, client: AppClient) -> None:
+        if not self._insert_ignore(clients, self._client_row(client)):
+            raise StoreConflict("client")
+
+    def get_client(self, client_id: str) -> AppClient | None:
+        row = self._conn.execute(_GET_CLIENT, {"client_id": client_id}).first()
+        return None if row is None else self._client_from(row)
+
+    def update_client(self, client: AppClient) -> None:
+        values = self._client_row(client)
+        del values["client_id"], values["pool_id"]
+        self._conn.execute(
+            update(clients)
+            .where(clients.c.client_id == client.client_id, clients.c.pool_id == client.pool_id)
+            .values(values)
+        )
+
+    def delete_client(self, pool_id: str, client_id: str) -> None:
+        self._conn.execute(delete(clients).where(clients.c.client_id == client_id, clients.c.pool_id == pool_id))
+
+    def list_clients(self, pool_id: str, limit: int, after: str | None = None) -> list[AppClient]:
+        query = select(clients).where(clients.c.pool_id == pool_id).order_by(clients.c.client_id).limit(limit)
+        if after is not None:
+            query = query.where(clients.c.client_id > after)
+        return [self._client_from(row) for row in self._conn.execute(query)]
+
+    def _client_row(self, client: AppClient) -> dict[str, Any]:
+        return {
+            "client_id": client.client_id,
+            "pool_id": client.pool_id,
+            "name": client.name,
+            "secret": None if client.secret is None else self._box.seal(client.secret.encode()),
+            "config": dump_json(dict(client.config)),
+            "created": client.created,
+            "last_modified": client.last_modified,
+        }
+
+    def _client_from(self, row: Row[Any]) -> AppClient:
+        return AppClient(
+            pool_id=row.pool_id,
+            client_id=row.client_id,
+            name=row.name,
+            created=row.created,
+            last_modified=row.last_modified,
+            secret=None if row.secret is None else self._box.open(bytes(row.secret)).decode(),
+            config=load_json(row.config),
+        )
+
+
+def _pool_row(pool: UserPool) -> dict[str, Any]:
+    return {
+        "id": pool.id,
+        "name": pool.name,
+        "created": pool.created,
+        "last_modified": pool.last_modified,
+        "config": dump_json(dict(pool.config)),
+        "schema": dump_json([dataclasses.asdict(attribute) for attribute in pool.schema]),
+    }
+
+
+def _pool_from(row: Row[Any]) -> UserPool:
+    return UserPool(
+        id=row.id,
+        name=row.name,
+        created=row.created,
+        last_modified=row.last_modified,
+        config=load_json(row.config),
+        schema=tuple(SchemaAttribute(**attribute) for attribute in load_json(row.schema)),
+    )

@@ -1,0 +1,180 @@
+"""UserRepo: users as one row (attributes and password history as JSON) plus an attribute index.
+
+``user_attribute_index`` holds one row per (user, attribute) for every attribute, kept in step
+by ``insert_user`` / ``update_user`` / ``delete_user``. It serves alias and ``sub`` lookups
+(``find_users_by_attribute``) and attribute filters of ``list_users``; reading a user never
+touches it.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Row, Select, and_, bindparam, delete, func, select, update
+
+from userpool.model.entities import PasswordCredential, User, UserStatus
+from userpool.model.errors import StoreConflict
+from userpool.model.ports import UserFilter
+from userpool.storage.sql.repos.base import TxBase, dump_json, load_json
+from userpool.storage.sql.repos.filters import user_filter_query
+from userpool.storage.sql.schema import (
+    codes,
+    lockout,
+    memberships,
+    refresh_tokens,
+    user_attribute_index,
+    users,
+)
+
+_idx = user_attribute_index
+_GET_USER = select(users).where(users.c.pool_id == bindparam("pool_id"), users.c.username == bindparam("username"))
+_INDEXED = select(_idx.c.name, _idx.c.value).where(
+    _idx.c.pool_id == bindparam("pool_id"), _idx.c.username == bindparam("username")
+)
+
+
+class UserRepoMixin(TxBase):
+    """Users and the attribute index."""
+
+    def insert_user(self, user: User) -> None:
+        if not self._insert_ignore(users, user_row(user)):
+            raise StoreConflict("user")
+        self._insert_many(_idx, _index_rows(user.pool_id, user.username, user.attributes))
+
+    def get_user(self, pool_id: str, username: str) -> User | None:
+        row = self._conn.execute(_GET_USER, {"pool_id": pool_id, "username": username}).first()
+        return None if row is None else user_from(row)
+
+    def update_user(self, user: User) -> None:
+        values = user_row(user)
+        del values["pool_id"], values["username"]
+        updated = self._conn.execute(
+            update(users).where(users.c.pool_id == user.pool_id, users.c.username == user.username).values(values)
+        )
+        if updated.rowcount == 0:
+            return
+        # Touch only the index rows whose value changed: the common update changes none.
+        key = {"pool_id": user.pool_id, "username": user.username}
+        indexed = {row.name: row.value for row in self._conn.execute(_INDEXED, key)}
+        wanted = dict(user.attributes)
+        stale = [name for name, value in indexed.items() if wanted.get(name) != value]
+        if stale:
+            self._conn.execute(
+                delete(_idx).where(
+                    _idx.c.pool_id == user.pool_id,
+                    _idx.c.username == user.username,
+                    _idx.c.name.in_(stale),
+                )
+            )
+        changed = {name: value for name, value in wanted.items() if indexed.get(name) != value}
+        self._insert_many(_idx, _index_rows(user.pool_id, user.username, changed))
+
+    def delete_user(self, pool_id: str, username: str) -> None:
+        for table in (memberships, refresh_tokens, codes, _idx):
+            self._conn.execute(delete(table).where(table.c.pool_id == pool_id, table.c.username == username))
+        self._conn.execute(delete(lockout).where(lockout.c.pool_id == pool_id, lockout.c.key == username))
+        self._conn.execute(delete(users).where(users.c.pool_id == pool_id, users.c.username == username))
+
+    def find_users_by_attribute(
+        self, pool_id: str, name: str, value: str, *, case_insensitive: bool = False
+    ) -> list[User]:
+        """Exact match on the value, or on ``value.lower()`` when ``case_insensitive``."""
+        match = _idx.c.value_fold == value.lower() if case_insensitive else _idx.c.value == value
+        query = (
+            _join_index(select(users))
+            .where(_idx.c.pool_id == pool_id, _idx.c.name == name, match)
+            .order_by(_idx.c.username)
+        )
+        return [user_from(row) for row in self._conn.execute(query)]
+
+    def list_users(
+        self, pool_id: str, limit: int, after: str | None = None, user_filter: UserFilter | None = None
+    ) -> list[User]:
+        """Users ordered by username (bytewise), after ``after``, optionally filtered.
+
+        Filters compare case-sensitively: ``=`` exactly, ``^=`` as a literal prefix (``%`` and
+        ``_`` have no special meaning). See ``filters.user_filter_query`` for the names.
+        """
+        query = user_filter_query(pool_id, after, user_filter).limit(limit)
+        return [user_from(row) for row in self._conn.execute(query)]
+
+    def count_users(self, pool_id: str) -> int:
+        query = select(func.count()).select_from(users).where(users.c.pool_id == pool_id)
+        return int(self._conn.execute(query).scalar_one())
+
+
+def _join_index(query: Select[Any]) -> Select[Any]:
+    return query.join(_idx, and_(_idx.c.pool_id == users.c.pool_id, _idx.c.username == users.c.username))
+
+
+def _index_rows(pool_id: str, username: str, attributes: Mapping[str, str]) -> list[dict[str, str]]:
+    return [
+        {"pool_id": pool_id, "username": username, "name": name, "value": value, "value_fold": value.lower()}
+        for name, value in attributes.items()
+    ]
+
+
+def user_row(user: User) -> dict[str, Any]:
+    password = user.password
+    return {
+        "pool_id": user.pool_id,
+        "username": user.username,
+        "status": str(user.status),
+        "enabled": user.enabled,
+        "created": user.created,
+        "last_modified": user.last_modified,
+        "password_salt": None if password is None else password.salt,
+        "password_verifier": None if password is None else password.verifier,
+        "password_set_at": None if password is None else password.set_at,
+        "password_temporary": None if password is None else password.temporary,
+        "password_expires_at": None if password is None else password.expires_at,
+        "password_history": dump_json([_credential_json(old) for old in user.password_history]),
+        "tokens_revoked_at": user.tokens_revoked_at,
+        "attributes": dump_json(dict(user.attributes)),
+    }
+
+
+def user_from(row: Row[Any]) -> User:
+    password = None
+    if row.password_salt is not None:
+        password = PasswordCredential(
+            salt=bytes(row.password_salt),
+            verifier=bytes(row.password_verifier),
+            set_at=row.password_set_at,
+            temporary=bool(row.password_temporary),
+            expires_at=row.password_expires_at,
+        )
+    return User(
+        pool_id=row.pool_id,
+        username=row.username,
+        attributes=load_json(row.attributes),
+        status=UserStatus(row.status),
+        enabled=bool(row.enabled),
+        created=row.created,
+        last_modified=row.last_modified,
+        password=password,
+        password_history=tuple(_credential_from(old) for old in load_json(row.password_history)),
+        tokens_revoked_at=row.tokens_revoked_at,
+    )
+
+
+def _credential_json(credential: PasswordCredential) -> dict[str, Any]:
+    return {
+        "salt": base64.b64encode(credential.salt).decode(),
+        "verifier": base64.b64encode(credential.verifier).decode(),
+        "set_at": credential.set_at,
+        "temporary": credential.temporary,
+        "expires_at": credential.expires_at,
+    }
+
+
+def _credential_from(raw: Mapping[str, Any]) -> PasswordCredential:
+    return PasswordCredential(
+        salt=base64.b64decode(raw["salt"]),
+        verifier=base64.b64decode(raw["verifier"]),
+        set_at=float(raw["set_at"]),
+        temporary=bool(raw.get("temporary", False)),
+        expires_at=raw.get("expires_at"),
+    )

@@ -1,0 +1,141 @@
+"""Test doubles, entity factories and subprocess workers for the storage contract suite.
+
+Kept free of pytest so ``multiprocessing`` (spawn) children can import it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import text
+
+from userpool.model.entities import (
+    AppClient,
+    Group,
+    LockoutState,
+    PasswordCredential,
+    RefreshTokenRecord,
+    User,
+    UserPool,
+    UserStatus,
+)
+from userpool.storage import SqlStore
+
+POOL_ID = "us-east-1_TestPool1"
+OTHER_POOL_ID = "eu-west-1_OtherPool"
+
+
+class XorBox:
+    """A reversible SecretBox that visibly changes the bytes (not encryption!)."""
+
+    PREFIX = b"xor1:"
+
+    def seal(self, plaintext: bytes) -> bytes:
+        return self.PREFIX + bytes(b ^ 0x5A for b in plaintext)
+
+    def open(self, sealed: bytes) -> bytes:
+        if not sealed.startswith(self.PREFIX):
+            raise ValueError("not sealed by XorBox")
+        return bytes(b ^ 0x5A for b in sealed[len(self.PREFIX) :])
+
+
+def make_pool(pool_id: str = POOL_ID, **overrides: Any) -> UserPool:
+    values: dict[str, Any] = {"id": pool_id, "name": "test pool", "created": 1000.5, "last_modified": 1001.25}
+    values.update(overrides)
+    return UserPool(**values)
+
+
+def make_client(client_id: str = "client1", pool_id: str = POOL_ID, **overrides: Any) -> AppClient:
+    values: dict[str, Any] = {
+        "pool_id": pool_id,
+        "client_id": client_id,
+        "name": f"app {client_id}",
+        "created": 2000.0,
+        "last_modified": 2000.5,
+    }
+    values.update(overrides)
+    return AppClient(**values)
+
+
+def make_user(username: str, pool_id: str = POOL_ID, **overrides: Any) -> User:
+    values: dict[str, Any] = {
+        "pool_id": pool_id,
+        "username": username,
+        "attributes": {"sub": f"sub-{username}"},
+        "status": UserStatus.CONFIRMED,
+        "enabled": True,
+        "created": 3000.0,
+        "last_modified": 3000.0,
+    }
+    values.update(overrides)
+    return User(**values)
+
+
+def make_credential(seed: int, **overrides: Any) -> PasswordCredential:
+    values: dict[str, Any] = {
+        "salt": bytes([seed]) * 16,
+        "verifier": bytes(range(256)) + bytes([seed]) * 128,
+        "set_at": 4000.0 + seed,
+    }
+    values.update(overrides)
+    return PasswordCredential(**values)
+
+
+def make_group(name: str, pool_id: str = POOL_ID, **overrides: Any) -> Group:
+    values: dict[str, Any] = {"pool_id": pool_id, "name": name, "created": 5000.0, "last_modified": 5001.0}
+    values.update(overrides)
+    return Group(**values)
+
+
+def make_token(
+    token_hash: bytes, username: str, origin_jti: str = "family-1", pool_id: str = POOL_ID, **overrides: Any
+) -> RefreshTokenRecord:
+    values: dict[str, Any] = {
+        "token_hash": token_hash,
+        "pool_id": pool_id,
+        "client_id": "client1",
+        "username": username,
+        "origin_jti": origin_jti,
+        "auth_time": 1_700_000_000,
+        "issued_at": 6000.0,
+        "expires_at": 9000.0,
+    }
+    values.update(overrides)
+    return RefreshTokenRecord(**values)
+
+
+def raw(store: SqlStore, sql: str, **params: Any) -> list[tuple[Any, ...]]:
+    """Rows of a raw SQL query, bypassing the repositories."""
+    with store.engine.connect() as conn:
+        return [tuple(row) for row in conn.execute(text(sql), params)]
+
+
+# --- subprocess workers (multiprocessing spawn) ---------------------------------------------
+
+
+def count_failures_worker(url: str, start: Any, rounds: int) -> None:
+    """Opens its own store and adds one failure per transaction, ``rounds`` times."""
+    from userpool.storage import open_store
+
+    store = open_store(url, XorBox())
+    try:
+        start.wait(timeout=60)
+        for _ in range(rounds):
+            with store.transaction() as tx:
+                state = tx.lock_lockout(POOL_ID, "alice")
+                tx.save_lockout(POOL_ID, "alice", LockoutState(failures=state.failures + 1, last_attempt=float(rounds)))
+    finally:
+        store.close()
+
+
+def open_store_worker(url: str, start: Any) -> None:
+    """Opens (and so migrates) the store at the same moment as its siblings."""
+    from userpool.storage import open_store
+
+    start.wait(timeout=60)
+    store = open_store(url, XorBox())
+    try:
+        with store.transaction() as tx:
+            tx.list_pools(limit=1)
+    finally:
+        store.close()
