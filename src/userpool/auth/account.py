@@ -14,11 +14,10 @@ from userpool.auth.runtime import AuthRuntime
 from userpool.directory import attributes, messages, users
 from userpool.directory.client_auth import check_client_secret
 from userpool.directory.clients import get_client
-from userpool.directory.codes import Outbox, issue, record_mismatch, redeem
+from userpool.directory.codes import Outbox, issue, redeem_then
 from userpool.directory.passwords import matches, new_password
-from userpool.model.entities import CodePurpose, UserStatus
+from userpool.model.entities import CodePurpose, User, UserStatus
 from userpool.model.errors import (
-    CodeMismatchException,
     InvalidParameterException,
     NotAuthorizedException,
     PasswordResetRequiredException,
@@ -27,6 +26,7 @@ from userpool.model.errors import (
     UnsupportedTokenTypeException,
     UserNotConfirmedException,
 )
+from userpool.model.ports import Tx
 
 
 def _caller(auth: AuthRuntime, body: Mapping[str, Any]) -> tokens.AccessContext:
@@ -152,18 +152,14 @@ def verify_user_attribute(auth: AuthRuntime, body: Mapping[str, Any]) -> dict[st
     if purpose is None:
         raise InvalidParameterException(f"Invalid attribute name: {name}")
     now = auth.rt.clock.now()
-    with auth.rt.store.transaction() as tx:
-        user = tx.get_user(caller.pool.id, caller.user.username) or caller.user
-        try:
-            redeem(auth.rt, tx, user, purpose, body["Code"])
-        except CodeMismatchException:
-            mismatch = True
-        else:
-            mismatch = False
-            verified = replace(user, attributes={**user.attributes, f"{name}_verified": "true"}, last_modified=now)
-            users.claim_aliases(tx, caller.pool, verified, force=False, now=now)
-            tx.update_user(verified)
-    if mismatch:
-        record_mismatch(auth.rt, caller.user, purpose)
-        raise CodeMismatchException()
+
+    def load(tx: Tx) -> User:
+        return tx.get_user(caller.pool.id, caller.user.username) or caller.user
+
+    def verify(tx: Tx, user: User) -> None:
+        verified = replace(user, attributes={**user.attributes, f"{name}_verified": "true"}, last_modified=now)
+        users.claim_aliases(tx, caller.pool, verified, force=False, now=now)
+        tx.update_user(verified)
+
+    redeem_then(auth.rt, load, purpose, body["Code"], verify)
     return {}

@@ -5,6 +5,7 @@ that stored the code has committed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from userpool.crypto import codes as code_math
@@ -47,12 +48,8 @@ def issue(
     outbox.pending.append(messages.render(pool, user, purpose.value, medium, destination, code, text, now))
 
 
-def redeem(rt: Runtime, tx: Tx, user: User, purpose: CodePurpose, code: str) -> None:
-    """Checks and consumes a code; wrong codes count toward the attempt limit.
-
-    A wrong code must be counted even though the caller's transaction ends in an error, so
-    the count is written by the caller in its own transaction (see ``record_mismatch``).
-    """
+def _redeem(rt: Runtime, tx: Tx, user: User, purpose: CodePurpose, code: str) -> None:
+    """Checks and consumes a code (inside the caller's transaction)."""
     stored = tx.get_code(user.pool_id, user.username, purpose)
     if stored is None or stored.expires_at <= rt.clock.now():
         raise ExpiredCodeException()
@@ -63,6 +60,24 @@ def redeem(rt: Runtime, tx: Tx, user: User, purpose: CodePurpose, code: str) -> 
     tx.delete_code(user.pool_id, user.username, purpose)
 
 
-def record_mismatch(rt: Runtime, user: User, purpose: CodePurpose) -> None:
+def redeem_then(
+    rt: Runtime, load: Callable[[Tx], User], purpose: CodePurpose, code: str, apply: Callable[[Tx, User], None]
+) -> None:
+    """Redeems ``code`` for the user ``load`` finds and applies the effect, in one transaction.
+
+    A wrong code must count toward the attempt limit although the call then fails, so it is
+    counted in a transaction of its own, after the first has rolled back.
+    """
     with rt.store.transaction() as tx:
-        tx.count_failed_attempt(user.pool_id, user.username, purpose)
+        user = load(tx)
+        try:
+            _redeem(rt, tx, user, purpose, code)
+        except CodeMismatchException:
+            mismatched = True
+        else:
+            mismatched = False
+            apply(tx, user)
+    if mismatched:
+        with rt.store.transaction() as tx:
+            tx.count_failed_attempt(user.pool_id, user.username, purpose)
+        raise CodeMismatchException()

@@ -13,7 +13,7 @@ from typing import Any
 from userpool.directory import attributes, messages, usernames
 from userpool.directory.client_auth import check_secret_hash
 from userpool.directory.clients import get_client
-from userpool.directory.codes import Outbox, issue, record_mismatch, redeem
+from userpool.directory.codes import Outbox, issue, redeem_then
 from userpool.directory.ids import new_uuid
 from userpool.directory.passwords import check_policy, make_credential, new_password
 from userpool.directory.runtime import Runtime
@@ -90,28 +90,25 @@ def _find(tx: Tx, client: AppClient, pool: UserPool, typed: str, hidden: type[Ex
 
 
 def confirm_sign_up(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
-    with rt.store.transaction() as tx:
+    def load(tx: Tx) -> User:
         client, pool = _client_and_pool(tx, body)
         user = _find(tx, client, pool, body["Username"], CodeMismatchException)
         if user.status != UserStatus.UNCONFIRMED:
             raise NotAuthorizedException(f"User cannot be confirmed. Current status is {user.status.value}")
-        failed: User | None
-        try:
-            redeem(rt, tx, user, CodePurpose.SIGN_UP, body["ConfirmationCode"])
-        except CodeMismatchException:
-            failed = user
-        else:
-            failed = None
-            attrs = dict(user.attributes)
-            target = _sign_up_delivery(pool, user)
-            if target is not None:
-                attrs[f"{target[2]}_verified"] = "true"
-            confirmed = replace(user, status=UserStatus.CONFIRMED, attributes=attrs, last_modified=rt.clock.now())
-            claim_aliases(tx, pool, confirmed, force=bool(body.get("ForceAliasCreation")), now=rt.clock.now())
-            tx.update_user(confirmed)
-    if failed is not None:
-        record_mismatch(rt, failed, CodePurpose.SIGN_UP)
-        raise CodeMismatchException()
+        return user
+
+    def confirm(tx: Tx, user: User) -> None:
+        pool = tx.get_pool(user.pool_id)
+        assert pool is not None
+        attrs = dict(user.attributes)
+        target = _sign_up_delivery(pool, user)
+        if target is not None:
+            attrs[f"{target[2]}_verified"] = "true"
+        confirmed = replace(user, status=UserStatus.CONFIRMED, attributes=attrs, last_modified=rt.clock.now())
+        claim_aliases(tx, pool, confirmed, force=bool(body.get("ForceAliasCreation")), now=rt.clock.now())
+        tx.update_user(confirmed)
+
+    redeem_then(rt, load, CodePurpose.SIGN_UP, body["ConfirmationCode"], confirm)
     return {}
 
 
@@ -186,24 +183,21 @@ def forgot_password(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def confirm_forgot_password(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
-    now = rt.clock.now()
-    with rt.store.transaction() as tx:
+    def load(tx: Tx) -> User:
         client, pool = _client_and_pool(tx, body)
         user = _find(tx, client, pool, body["Username"], CodeMismatchException)
         if not user.enabled and client.prevent_user_existence_errors:
             raise CodeMismatchException()
-        failed: User | None
-        try:
-            redeem(rt, tx, user, CodePurpose.FORGOT_PASSWORD, body["ConfirmationCode"])
-        except CodeMismatchException:
-            failed = user
-        else:
-            failed = None
-            credential, history = new_password(pool, user, body["Password"], rt.random, now)
-            status = UserStatus.CONFIRMED if user.status != UserStatus.UNCONFIRMED else user.status
-            tx.update_user(replace(user, password=credential, password_history=history, status=status,
-                                   last_modified=now))
-    if failed is not None:
-        record_mismatch(rt, failed, CodePurpose.FORGOT_PASSWORD)
-        raise CodeMismatchException()
+        return user
+
+    def reset(tx: Tx, user: User) -> None:
+        pool = tx.get_pool(user.pool_id)
+        assert pool is not None
+        now = rt.clock.now()
+        credential, history = new_password(pool, user, body["Password"], rt.random, now)
+        status = UserStatus.CONFIRMED if user.status != UserStatus.UNCONFIRMED else user.status
+        tx.update_user(replace(user, password=credential, password_history=history, status=status,
+                               last_modified=now))
+
+    redeem_then(rt, load, CodePurpose.FORGOT_PASSWORD, body["ConfirmationCode"], reset)
     return {}
