@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from userpool.auth import lockout, tokens
+from userpool.auth import housekeeping, lockout, tokens
 from userpool.auth.context import FlowContext
 from userpool.auth.session import AuthSession, new_session, seal, spend
 from userpool.directory.ids import new_uuid
@@ -73,6 +73,8 @@ def _record(tx: Tx, ctx: FlowContext, done: Completed) -> None:
         tx.update_user(done.user)
     if done.lockout_key is not None:
         lockout.clear(tx, ctx.pool.id, done.lockout_key)
+    if housekeeping.due(ctx.auth.rt.random):
+        housekeeping.purge(tx, ctx.auth.rt.clock.now())
 
 
 def new_password_parameters(ctx: FlowContext, user: User) -> dict[str, str]:

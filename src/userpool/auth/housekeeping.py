@@ -1,0 +1,23 @@
+"""Expired rows are deleted as sign-ins happen: about one sign-in in 256 purges the spent
+sessions and refresh tokens whose time is over, so no instance needs a scheduler and the
+tables stay bounded under any load.
+
+Refresh tokens are kept a day past expiry: an access token lives at most a day (spec §2.2)
+and is checked against its refresh-token family, which must still exist until then.
+"""
+
+from __future__ import annotations
+
+from userpool.model.ports import Random, Tx
+
+ONE_IN = 256
+TOKEN_GRACE_SECONDS = 86400.0
+
+
+def due(random: Random) -> bool:
+    return random.bytes(1)[0] % ONE_IN == 0
+
+
+def purge(tx: Tx, now: float) -> None:
+    tx.purge_expired_sessions(now)
+    tx.purge_expired_tokens(now - TOKEN_GRACE_SECONDS)
