@@ -180,3 +180,16 @@ def test_empty_message_sends_no_message_header() -> None:
     _, headers, body = protocol.error_response(UnknownOperationException(""), "r")
     assert "x-amzn-ErrorMessage" not in dict(headers)
     assert json.loads(body) == {"__type": "UnknownOperationException", "message": ""}
+
+
+def test_lone_surrogates_are_refused_but_escaped_text_is_fine() -> None:
+    from userpool.model.errors import CognitoError
+    from userpool.wire.protocol import decode_body
+
+    assert decode_body(b'{"Password": "caf\\u00e9 \\ud83d\\ude00"}') == {"Password": "caf\u00e9 \U0001f600"}
+    try:
+        decode_body(b'{"Password": "x\\ud800y"}')
+    except CognitoError as error:
+        assert error.code == "SerializationException"
+    else:
+        raise AssertionError("a lone surrogate was accepted")

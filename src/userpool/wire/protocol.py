@@ -87,6 +87,11 @@ def decode_body(raw: bytes) -> dict[str, Any]:
         raise SerializationException(f"Request body is not valid JSON: {_short(exc)}") from None
     if not isinstance(data, dict):
         raise SerializationException("Request body must be a JSON object.")
+    if b"\\u" in raw:  # only a \u escape can smuggle in a lone surrogate, which no UTF-8 text holds
+        try:
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise SerializationException("Request body is not valid JSON: lone surrogate in a string") from None
     return data
 
 
