@@ -91,7 +91,8 @@ def admin_create_user(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
         else:
             username = sign_in_name(pool, typed, attrs, rt)
             attrs.setdefault("sub", new_uuid(rt.random))
-            attributes.check_required(pool, attrs)
+            # No check_required here: required attributes an admin leaves out are asked for in
+            # NEW_PASSWORD_REQUIRED's requiredAttributes (AdminCreateUser's UserAttributes doc [M]).
             user = User(pool.id, username, attrs, UserStatus.FORCE_CHANGE_PASSWORD, True, now, now)
         password = body.get("TemporaryPassword")
         if password is not None:
@@ -104,6 +105,10 @@ def admin_create_user(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
         user = replace(user, password=make_credential(pool, user.username, password, rt.random, now,
                                                       temporary=True), last_modified=now)
         if existing is None:
+            for attribute in pool.username_attributes:  # as SignUp: the email/phone *is* the username
+                value = user.attributes.get(attribute)
+                if value and usernames.alias_owner(tx, pool, attribute, value, exclude=None):
+                    raise UsernameExistsException(f"An account with the given {attribute} already exists.")
             claim_aliases(tx, pool, user, force=bool(body.get("ForceAliasCreation")), now=now)
             try:
                 tx.insert_user(user)
