@@ -80,3 +80,98 @@ def make_user(idp: Any) -> Callable[..., str]:
         return username
 
     return make
+
+
+# --- appended: error assertions for the e2e suites ------------------------------------------
+import re  # noqa: E402
+from contextlib import contextmanager  # noqa: E402
+
+from botocore.exceptions import ClientError  # noqa: E402
+
+
+@contextmanager
+def raises_code(code: str, match: str | None = None) -> Iterator[pytest.ExceptionInfo[ClientError]]:
+    """Expect a botocore ClientError whose ``Error.Code`` is ``code`` (and message matches ``match``)."""
+    with pytest.raises(ClientError) as info:
+        yield info
+    error = info.value.response["Error"]
+    assert error["Code"] == code, error
+    if match is not None:
+        assert re.search(match, error["Message"]), error["Message"]
+
+
+# --- Sign-in helpers (password auth, sessions, tokens, lockout) -------------------------------
+import base64  # noqa: E402
+import contextlib  # noqa: E402
+import hashlib  # noqa: E402
+import hmac  # noqa: E402
+
+import httpx  # noqa: E402
+import jwt  # noqa: E402
+from botocore.exceptions import ClientError as BotoClientError  # noqa: E402
+
+
+@pytest.fixture
+def expect_error() -> Callable[..., Any]:
+    """``with expect_error("NotAuthorizedException", "Incorrect username or password."):`` —
+    the exact error code and, when given, the exact message (``match``: a substring instead)."""
+
+    @contextlib.contextmanager
+    def expect(code: str, message: str | None = None, *, match: str | None = None) -> Iterator[Any]:
+        with pytest.raises(BotoClientError) as info:
+            yield info
+        error = info.value.response["Error"]
+        assert error["Code"] == code, error
+        if message is not None:
+            assert error["Message"] == message, error
+        if match is not None:
+            assert match in error["Message"], error
+        assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+    return expect
+
+
+def compute_secret_hash(secret: str, username: str, client_id: str) -> str:
+    digest = hmac.new(secret.encode(), (username + client_id).encode(), hashlib.sha256).digest()
+    return base64.b64encode(digest).decode()
+
+
+@pytest.fixture
+def secret_hash() -> Callable[[dict[str, Any], str], str]:
+    """SECRET_HASH of an app client (as returned by ``make_client``) for a sign-in name."""
+    return lambda client, username: compute_secret_hash(client["ClientSecret"], username, client["ClientId"])
+
+
+@pytest.fixture
+def sign_in(idp: Any) -> Callable[..., dict[str, Any]]:
+    """USER_PASSWORD_AUTH (or ``flow=`` an admin flow through AdminInitiateAuth); adds SECRET_HASH
+    for clients with a secret. Returns the whole response."""
+
+    def initiate(client: dict[str, Any], username: str, password: str = PASSWORD, *,
+                 flow: str = "USER_PASSWORD_AUTH") -> dict[str, Any]:
+        parameters = {"USERNAME": username, "PASSWORD": password}
+        if client.get("ClientSecret"):
+            parameters["SECRET_HASH"] = compute_secret_hash(client["ClientSecret"], username, client["ClientId"])
+        if flow == "USER_PASSWORD_AUTH":
+            return dict(idp.initiate_auth(ClientId=client["ClientId"], AuthFlow=flow, AuthParameters=parameters))
+        return dict(idp.admin_initiate_auth(UserPoolId=client["UserPoolId"], ClientId=client["ClientId"],
+                                            AuthFlow=flow, AuthParameters=parameters))
+
+    return initiate
+
+
+@pytest.fixture
+def verify_token(server: Server) -> Callable[..., dict[str, Any]]:
+    """PyJWT verification against the pool's published JWKS and issuer, as a relying party
+    does it (RS256 only, ``aud`` = the client for ID tokens). Returns the claims."""
+
+    def verify(token: str, pool_id: str, audience: str | None = None) -> dict[str, Any]:
+        keys = jwt.PyJWKSet.from_dict(httpx.get(f"{server.url}/{pool_id}/.well-known/jwks.json").json())
+        kid = jwt.get_unverified_header(token)["kid"]
+        key = next(k for k in keys.keys if k.key_id == kid)
+        return dict(jwt.decode(
+            token, key.key, algorithms=["RS256"], issuer=f"{server.url}/{pool_id}", audience=audience,
+            options={"require": ["exp", "iat", "iss", "sub", "token_use"]},
+        ))
+
+    return verify

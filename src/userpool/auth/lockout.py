@@ -13,6 +13,8 @@ many passwords as the schedule allows.
 
 from __future__ import annotations
 
+import hashlib
+
 from userpool.model.entities import LockoutState
 from userpool.model.errors import NotAuthorizedException
 from userpool.model.ports import Store, Tx
@@ -50,6 +52,7 @@ def clear(tx: Tx, pool_id: str, key: str) -> None:
 
 
 def key_for_unknown(typed: str) -> str:
-    """Unknown users (ENABLED pools) get a counter of their own, keyed by the typed name; the
-    space makes it impossible to collide with a real username (usernames have no whitespace)."""
-    return "unknown user " + typed
+    """Unknown users (ENABLED pools) get a counter of their own, keyed by a hash of the typed
+    name: any text (a NUL, 128 KiB) fits the column, and the space makes it impossible to
+    collide with a real username (usernames have no whitespace)."""
+    return "unknown user " + hashlib.sha256(typed.encode("utf-8", "surrogatepass")).hexdigest()

@@ -100,9 +100,19 @@ def _access_claims(grant: TokenGrant, now: int, event_id: str, jti: str) -> dict
     return claims
 
 
+def _issued_at(grant: TokenGrant, now: float) -> int:
+    """``iat``. Tokens of clients without revocation carry no ``origin_jti`` and are revoked by
+    GlobalSignOut's time; ``iat`` has whole seconds, so a token issued in the same second
+    after a sign-out takes the next second, or it would count as issued before it."""
+    revoked_at = grant.user.tokens_revoked_at
+    if not grant.client.enable_token_revocation and revoked_at is not None and int(now) <= revoked_at:
+        return int(revoked_at) + 1
+    return int(now)
+
+
 def sign_tokens(auth: AuthRuntime, grant: TokenGrant, refresh_token: str | None) -> dict[str, Any]:
     """``AuthenticationResult``: two signatures, no database access."""
-    now = int(auth.rt.clock.now())
+    now = _issued_at(grant, auth.rt.clock.now())
     event_id = new_uuid(auth.rt.random)
     id_kid, id_key = auth.keys.signer(grant.pool.id, "id")
     access_kid, access_key = auth.keys.signer(grant.pool.id, "access")

@@ -20,6 +20,8 @@ def normalize(pool: UserPool, username: str) -> str:
 
 def resolve(tx: Tx, pool: UserPool, typed: str) -> User | None:
     """The user a sign-in name refers to, or None."""
+    if "\x00" in typed:  # no name can hold a NUL, and PostgreSQL text cannot even be asked about one
+        return None
     user = tx.get_user(pool.id, normalize(pool, typed))
     if user is not None:
         return user
