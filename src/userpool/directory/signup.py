@@ -17,7 +17,7 @@ from userpool.directory.codes import Outbox, issue, redeem_then
 from userpool.directory.ids import new_uuid
 from userpool.directory.passwords import check_policy, make_credential, new_password
 from userpool.directory.runtime import Runtime
-from userpool.directory.users import claim_aliases, sign_in_name
+from userpool.directory.users import claim_aliases, ensure_sign_in_name_free, sign_in_name
 from userpool.model.entities import AppClient, CodePurpose, User, UserPool, UserStatus
 from userpool.model.errors import (
     CodeMismatchException,
@@ -62,9 +62,7 @@ def sign_up(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
         attrs.setdefault("sub", new_uuid(rt.random))
         attributes.check_required(pool, attrs)
         check_policy(pool.password_policy, password)
-        for attribute in pool.username_attributes:
-            if attrs.get(attribute) and usernames.alias_owner(tx, pool, attribute, attrs[attribute], exclude=None):
-                raise UsernameExistsException(f"An account with the given {attribute} already exists.")
+        ensure_sign_in_name_free(tx, pool, attrs)
         user = User(pool.id, username, attrs, UserStatus.UNCONFIRMED, True, now, now)
         user = replace(user, password=make_credential(pool, username, password, rt.random, now))
         try:

@@ -51,6 +51,15 @@ def sign_in_name(pool: UserPool, typed: str, attrs: dict[str, str], rt: Runtime)
     return attrs.setdefault("sub", new_uuid(rt.random))
 
 
+def ensure_sign_in_name_free(tx: Tx, pool: UserPool, attrs: Mapping[str, str]) -> None:
+    """In UsernameAttributes pools the email / phone number *is* the sign-in name: a second
+    user may not take one already used (SignUp and AdminCreateUser alike)."""
+    for attribute in pool.username_attributes:
+        value = attrs.get(attribute)
+        if value and usernames.alias_owner(tx, pool, attribute, value, exclude=None):
+            raise UsernameExistsException(f"An account with the given {attribute} already exists.")
+
+
 def claim_aliases(tx: Tx, pool: UserPool, user: User, *, force: bool, now: float) -> None:
     """Refuses (or, with ``force``, moves) an alias another user already holds (spec §3.8)."""
     for attribute in (*pool.alias_attributes, *pool.username_attributes):
@@ -105,10 +114,7 @@ def admin_create_user(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
         user = replace(user, password=make_credential(pool, user.username, password, rt.random, now,
                                                       temporary=True), last_modified=now)
         if existing is None:
-            for attribute in pool.username_attributes:  # as SignUp: the email/phone *is* the username
-                value = user.attributes.get(attribute)
-                if value and usernames.alias_owner(tx, pool, attribute, value, exclude=None):
-                    raise UsernameExistsException(f"An account with the given {attribute} already exists.")
+            ensure_sign_in_name_free(tx, pool, user.attributes)
             claim_aliases(tx, pool, user, force=bool(body.get("ForceAliasCreation")), now=now)
             try:
                 tx.insert_user(user)
