@@ -8,8 +8,6 @@ them with userpool.crypto (server and client halves) and with pycognito's client
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import json
 from pathlib import Path
 from typing import Any
@@ -18,6 +16,7 @@ from unittest import mock
 import pytest
 from pycognito.aws_srp import AWSSRP
 
+from tests.crypto.vectors.generate_srp_vectors import full_values
 from userpool.crypto import srp
 from userpool.crypto.secret_hash import secret_hash, verify_secret_hash
 
@@ -43,38 +42,12 @@ def assert_matches(expected: dict[str, Any], actual: dict[str, Any]) -> None:
 
 
 def server_values(vector: dict[str, Any]) -> dict[str, Any]:
-    """Every recorded quantity, computed by userpool.crypto.srp (the server's half)."""
-    realm, user_id, password = vector["realm"], vector["user_id"], vector["password"]
-    salt = bytes.fromhex(vector["salt_hex"])
-    a, b = int(vector["a_hex"], 16), int(vector["b_hex"], 16)
-    secret_block = base64.b64decode(vector["secret_block_b64"])
-    verifier = srp.make_verifier(realm, user_id, password, salt)
-    a_pub = srp.parse_srp_a(format(srp.client_a(a), "x"))
-    b_pub = srp.server_b(verifier, b)
-    u = srp.compute_u(a_pub, b_pub)
-    premaster = srp.server_premaster_secret(a_pub, b_pub, b, verifier)
-    key = srp.session_key(a_pub, b_pub, b, verifier)
-    padded_salt = srp.pad(int.from_bytes(salt, "big"))
-    signature = base64.b64encode(srp.claim_signature(key, realm, user_id, secret_block, vector["timestamp"]))
-    return {
-        "salt_param": srp.salt_to_hex(salt),
-        "pad_salt_hex": padded_salt.hex(),
-        "salt_b64": base64.b64encode(padded_salt).decode(),
-        "inner": hashlib.sha256(f"{realm}{user_id}:{password}".encode()).hexdigest(),
-        "x": format(srp.compute_x(realm, user_id, password, salt), "x"),
-        "v": verifier.hex(),
-        "password_verifier_b64": base64.b64encode(srp.pad(int.from_bytes(verifier, "big"))).decode(),
-        "A": format(a_pub, "x"),
-        "B": format(b_pub, "x"),
-        "u": format(u, "x"),
-        "pad_u_length": len(srp.pad(u)),
-        "S": format(premaster, "x"),
-        "pad_S_length": len(srp.pad(premaster)),
-        "prk": hmac.digest(srp.pad(u), srp.pad(premaster), "sha256").hex(),
-        "K": key.hex(),
-        "message_length": len(realm.encode() + user_id.encode() + secret_block + vector["timestamp"].encode()),
-        "signature": signature.decode(),
-    }
+    """Every recorded quantity, computed by userpool.crypto.srp (the server's half), with the
+    generator's own derivation; A goes through the server's strict parser first."""
+    values = full_values(vector)
+    a_hex = format(srp.client_a(int(vector["a_hex"], 16)), "x")
+    assert format(srp.parse_srp_a(a_hex), "x") == values["A"]
+    return values
 
 
 def test_document_has_the_spec_vectors_and_origins() -> None:
