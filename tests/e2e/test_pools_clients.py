@@ -8,6 +8,8 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+import httpx
+
 from tests.e2e.conftest import raises_code
 
 STANDARD = {
@@ -273,3 +275,12 @@ def test_list_user_pool_clients_paginates_and_scopes_by_pool(idp: Any, make_pool
         idp.delete_user_pool_client(UserPoolId=other, ClientId=client_id)
     with raises_code("ResourceNotFoundException"):
         idp.describe_user_pool_client(UserPoolId=pool_id, ClientId=uuid.uuid4().hex[:26])
+
+
+def test_jwks_of_a_deleted_pool_is_gone(server: Any, idp: Any, make_pool: Any) -> None:
+    pool_id = make_pool()
+    url = f"{server.url}/{pool_id}/.well-known/jwks.json"
+    assert len(httpx.get(url).json()["keys"]) == 2
+    idp.delete_user_pool(UserPoolId=pool_id)
+    assert httpx.get(url).status_code == 404
+    assert httpx.get(f"{server.url}/{pool_id}/.well-known/openid-configuration").status_code == 404

@@ -57,8 +57,3 @@ class PoolKeys:
         if not self._load(pool_id):
             return None
         return {"keys": list(self._jwks[pool_id])}
-
-    def forget(self, pool_id: str) -> None:
-        with self._lock:
-            self._signing.pop(pool_id, None)
-            self._jwks.pop(pool_id, None)

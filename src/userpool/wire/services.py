@@ -44,7 +44,9 @@ def auth_call(request: Request, *, admin: bool, respond: bool) -> AuthCall:
 
 def well_known(services: Services, pool_id: str, document: str, url: str) -> tuple[int, dict[str, Any]]:
     """``/{poolId}/.well-known/jwks.json`` and ``openid-configuration`` (spec §6.9)."""
-    jwks = services.auth.keys.jwks(pool_id)
+    with services.rt.store.read() as tx:
+        exists = tx.get_pool(pool_id) is not None
+    jwks = services.auth.keys.jwks(pool_id) if exists else None  # the key cache outlives deleted pools
     if jwks is None:
         return 404, {"message": f"User pool {pool_id} does not exist."}
     if document == "jwks.json":
