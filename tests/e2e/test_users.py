@@ -287,3 +287,14 @@ def test_alias_pool_alias_exists_unless_forced(idp: Any, make_pool: Callable[...
                           UserAttributes=shared, ForceAliasCreation=True)
     assert attrs_of(idp.admin_get_user(UserPoolId=pool_id, Username="first"))["email_verified"] == "false"
     assert idp.admin_get_user(UserPoolId=pool_id, Username="team@example.com")["Username"] == "second"
+
+
+def test_admin_update_cannot_take_another_users_verified_alias(idp: Any, make_pool: Any, make_user: Any) -> None:
+    pool_id = make_pool(AliasAttributes=["email"])
+    make_user(pool_id, "first", email="shared@example.com", email_verified="true")
+    make_user(pool_id, "second")
+    with pytest.raises(idp.exceptions.AliasExistsException):
+        idp.admin_update_user_attributes(UserPoolId=pool_id, Username="second", UserAttributes=[
+            {"Name": "email", "Value": "shared@example.com"}, {"Name": "email_verified", "Value": "true"}])
+    first = {a["Name"]: a["Value"] for a in idp.admin_get_user(UserPoolId=pool_id, Username="first")["UserAttributes"]}
+    assert first["email_verified"] == "true"

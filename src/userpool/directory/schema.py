@@ -7,6 +7,7 @@ Cognito's defaults, and checks attribute writes against the schema.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from userpool.model.entities import SchemaAttribute
@@ -58,7 +59,7 @@ def build_schema(requested: Iterable[Mapping[str, Any]] | None) -> tuple[SchemaA
                 )
             if parsed.required:
                 raise InvalidParameterException("Required custom attributes are not supported currently.")
-            custom.append(_replace_name(parsed, f"custom:{name}"))
+            custom.append(replace(parsed, name=f"custom:{name}"))
     if len({c.name for c in custom}) != len(custom):
         raise InvalidParameterException("Duplicate custom attribute names are not allowed.")
     if len(custom) > 50:
@@ -76,12 +77,6 @@ def add_custom_attributes(
         if attribute.name in existing:
             raise InvalidParameterException(f"Existing attribute already has name {attribute.name}.")
     return (*schema, *extra)
-
-
-def _replace_name(attribute: SchemaAttribute, name: str) -> SchemaAttribute:
-    from dataclasses import replace
-
-    return replace(attribute, name=name)
 
 
 def _parse(raw: Mapping[str, Any], name: str) -> SchemaAttribute:
@@ -135,6 +130,3 @@ def to_wire(attribute: SchemaAttribute) -> dict[str, Any]:
         out["NumberAttributeConstraints"] = numbers
     return out
 
-
-def from_stored(raw: Iterable[Mapping[str, Any]]) -> tuple[SchemaAttribute, ...]:
-    return tuple(SchemaAttribute(**dict(item)) for item in raw)

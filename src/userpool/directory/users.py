@@ -197,7 +197,7 @@ def update_attributes(
         raise NotAuthorizedException("Cannot modify the non-mutable attribute email_verified")
     updated = replace(user, attributes=attributes.apply_changes(user.attributes, changes), last_modified=now)
     attributes.check_required(pool, updated.attributes)
-    claim_aliases(tx, pool, updated, force=admin, now=now)
+    claim_aliases(tx, pool, updated, force=False, now=now)
     tx.update_user(updated)
     sent: list[dict[str, str]] = []
     for attribute, flag in VERIFIED_FLAGS.items():
