@@ -293,7 +293,7 @@ def test_admin_update_cannot_take_another_users_verified_alias(idp: Any, make_po
     pool_id = make_pool(AliasAttributes=["email"])
     make_user(pool_id, "first", email="shared@example.com", email_verified="true")
     make_user(pool_id, "second")
-    with pytest.raises(idp.exceptions.AliasExistsException):
+    with raises_code("AliasExistsException"):
         idp.admin_update_user_attributes(UserPoolId=pool_id, Username="second", UserAttributes=[
             {"Name": "email", "Value": "shared@example.com"}, {"Name": "email_verified", "Value": "true"}])
     first = {a["Name"]: a["Value"] for a in idp.admin_get_user(UserPoolId=pool_id, Username="first")["UserAttributes"]}
