@@ -82,6 +82,11 @@ def _check(config: Mapping[str, Any]) -> None:
         raise InvalidParameterException(
             "Only one of the aliasAttributes or usernameAttributes can be set in a User Pool"
         )
+    if config.get("MfaConfiguration") == "ON":
+        raise InvalidParameterException(
+            "MfaConfiguration ON requires an MFA factor (SMS, TOTP or email), and this server does not "
+            "implement MFA yet; use OFF or OPTIONAL."
+        )
     policy = (config.get("Policies") or {}).get("PasswordPolicy") or {}
     history = policy.get("PasswordHistorySize")
     if history and config.get("UserPoolTier") == "LITE":
