@@ -6,6 +6,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
+import subprocess
+import sys
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -259,3 +262,15 @@ def test_too_many_wrong_codes(
     with raises_code("TooManyFailedAttemptsException"):
         idp.confirm_sign_up(ClientId=client_id, Username=name, ConfirmationCode=code)
     assert idp.admin_get_user(UserPoolId=pool_id, Username=name)["UserStatus"] == "UNCONFIRMED"
+
+
+def test_outbox_cli_lists_the_code(server: Server, idp: Any, make_pool: Any, make_client: Any) -> None:
+    pool_id = make_pool(AutoVerifiedAttributes=["email"])
+    client = make_client(pool_id)
+    idp.sign_up(ClientId=client["ClientId"], Username="cli-reader", Password="Correct-Horse-9",
+                UserAttributes=[{"Name": "email", "Value": "cli@example.com"}])
+    done = subprocess.run([sys.executable, "-m", "userpool.cli", "outbox", "--data-dir", str(server.data_dir),
+                           "--json", "--limit", "50"], capture_output=True, text=True, check=True, timeout=30)
+    mine = [json.loads(line) for line in done.stdout.splitlines() if '"cli-reader"' in line]
+    assert mine and mine[-1]["code"] == server.last_code("cli-reader", "SIGN_UP")
+    assert mine[-1]["destination"] == "cli@example.com" and mine[-1]["medium"] == "EMAIL"
