@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from userpool.auth.runtime import AuthRuntime
-from userpool.model.entities import AppClient, UserPool
+from userpool.directory import usernames
+from userpool.model.entities import AppClient, User, UserPool
 from userpool.model.errors import InvalidParameterException
 
 
@@ -27,10 +28,20 @@ class AuthCall:
 
 @dataclass(frozen=True)
 class FlowContext:
+    """Pool, client and — read in the same transaction — the user the call's USERNAME names."""
+
     auth: AuthRuntime
     call: AuthCall
     pool: UserPool
     client: AppClient
+    named: User | None = None
+
+    def find_user(self, typed: str) -> User | None:
+        """The user ``typed`` refers to; no database read when it is the call's USERNAME."""
+        if typed == self.call.parameters.get("USERNAME"):
+            return self.named
+        with self.auth.rt.store.read() as tx:
+            return usernames.resolve(tx, self.pool, typed)
 
     @property
     def issuer(self) -> str:

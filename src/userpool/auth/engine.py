@@ -20,6 +20,7 @@ from userpool.auth.flows.refresh_token_auth import RefreshTokenAuthFlow
 from userpool.auth.flows.user_password_auth import UserPasswordAuthFlow
 from userpool.auth.flows.user_srp_auth import UserSrpAuthFlow
 from userpool.auth.runtime import AuthRuntime
+from userpool.directory import usernames
 from userpool.directory.client_auth import check_client_secret
 from userpool.directory.clients import LEGACY_FLOWS, get_client
 from userpool.directory.pools import get_pool
@@ -62,7 +63,9 @@ def _context(auth: AuthRuntime, call: AuthCall) -> FlowContext:
             if found is None:  # pragma: no cover - clients are deleted with their pool
                 raise ResourceNotFoundException(f"User pool client {call.client_id} does not exist.")
             pool = found
-    return FlowContext(auth, call, pool, client)
+        typed = call.parameters.get("USERNAME")
+        named = usernames.resolve(tx, pool, typed) if typed else None
+    return FlowContext(auth, call, pool, client, named)
 
 
 def _check_enabled(ctx: FlowContext, flow: AuthFlow) -> None:

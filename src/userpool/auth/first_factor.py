@@ -11,7 +11,7 @@ from __future__ import annotations
 from userpool.auth import lockout
 from userpool.auth.context import FlowContext
 from userpool.crypto import srp
-from userpool.directory import passwords, usernames
+from userpool.directory import passwords
 from userpool.directory.client_auth import check_secret_hash
 from userpool.model.entities import User, UserStatus
 from userpool.model.errors import (
@@ -50,8 +50,7 @@ def unknown_user(ctx: FlowContext, typed: str) -> NotAuthorizedException | UserN
 def verify_password(ctx: FlowContext, typed: str, password: str) -> User:
     """Returns the user whose password this is, or raises Cognito's refusal."""
     check_secret_hash(ctx.client, typed, ctx.optional("SECRET_HASH"))
-    with ctx.auth.rt.store.read() as tx:
-        user = usernames.resolve(tx, ctx.pool, typed)
+    user = ctx.find_user(typed)
     if user is None:
         raise unknown_user(ctx, typed)
     check_user_state(ctx, user)

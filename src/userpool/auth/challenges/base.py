@@ -6,7 +6,6 @@ from typing import Any, ClassVar
 
 from userpool.auth.context import FlowContext
 from userpool.auth.session import INVALID, AuthSession, open_session
-from userpool.directory import usernames
 from userpool.directory.client_auth import check_secret_hash
 from userpool.model.errors import InvalidParameterException, NotAuthorizedException
 
@@ -35,7 +34,6 @@ def bind(ctx: FlowContext, session: AuthSession, challenge: str) -> None:
     typed = ctx.param("USERNAME")
     check_secret_hash(ctx.client, typed, ctx.optional("SECRET_HASH"))
     if typed != session.username:
-        with ctx.auth.rt.store.read() as tx:
-            user = usernames.resolve(tx, ctx.pool, typed)
+        user = ctx.find_user(typed)
         if user is None or user.username != session.username:
             raise NotAuthorizedException(INVALID)

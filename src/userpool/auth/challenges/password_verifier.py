@@ -50,8 +50,9 @@ class PasswordVerifierChallenge(Challenge):
         if state.data.get("decoy"):
             lockout.reserve(ctx.auth.rt.store, ctx.pool.id, lockout.key_for_unknown(state.data["typed"]), now)
             raise NotAuthorizedException(WRONG)
-        with ctx.auth.rt.store.read() as tx:
-            user = tx.get_user(ctx.pool.id, state.username)
+        user = ctx.find_user(state.username)
+        if user is not None and user.username != state.username:  # an alias that is another user's name
+            user = None
         if user is None or user.password is None:
             raise NotAuthorizedException(WRONG)
         check_user_state(ctx, user)

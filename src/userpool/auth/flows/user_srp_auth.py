@@ -19,7 +19,6 @@ from userpool.auth.first_factor import check_user_state
 from userpool.auth.flows.base import AuthFlow
 from userpool.auth.session import new_session, seal
 from userpool.crypto import srp
-from userpool.directory import usernames
 from userpool.directory.client_auth import check_secret_hash
 from userpool.model.errors import InvalidParameterException, UserNotFoundException
 
@@ -41,8 +40,7 @@ def password_verifier_challenge(ctx: FlowContext, typed: str, srp_a_hex: str) ->
         a_pub = srp.parse_srp_a(srp_a_hex)
     except srp.SrpError:
         raise InvalidParameterException("Invalid SRP_A value.") from None
-    with ctx.auth.rt.store.read() as tx:
-        user = usernames.resolve(tx, ctx.pool, typed)
+    user = ctx.find_user(typed)
     if user is None:
         if not ctx.client.prevent_user_existence_errors:
             raise UserNotFoundException()
