@@ -39,9 +39,9 @@ def settings_from(args: argparse.Namespace) -> Settings:
 def serve(settings: Settings) -> int:
     import uvicorn
 
-    from userpool.bootstrap import build_services
-
-    build_services(settings).rt.store.close()  # migrate once, before workers start
+    # Each worker opens the store and migrates under a database lock (safe when they race), so the
+    # parent imports nothing heavy and workers start at once.
+    os.makedirs(settings.data_dir, exist_ok=True)
     credentials = settings.credentials()
     where = settings.database_url if settings.db else os.path.abspath(settings.data_dir)
     print(f"userpool listening on http://{settings.host}:{settings.port} ({settings.workers} worker(s))")

@@ -218,7 +218,6 @@ class _String(_Node):
     min_len: int | None
     max_len: int | None
     pattern: str | None
-    regex: re.Pattern[str] | None
     enum: tuple[str, ...]
     sensitive: bool
 
@@ -231,7 +230,7 @@ class _String(_Node):
             found.append(f"Member must have length greater than or equal to {self.min_len}")
         if self.max_len is not None and size > self.max_len:
             found.append(f"Member must have length less than or equal to {self.max_len}")
-        if self.regex is not None and self.regex.fullmatch(value) is None:
+        if self.pattern is not None and _regex(self.pattern).fullmatch(value) is None:
             found.append(f"Member must satisfy regular expression pattern: {self.pattern}")
         if self.enum and value not in self.enum:
             found.append(f"Member must satisfy enum value set: [{', '.join(self.enum)}]")
@@ -395,15 +394,17 @@ def _camel(name: str) -> str:
     return name[:1].lower() + name[1:]
 
 
+@functools.cache
+def _regex(pattern: str) -> re.Pattern[str]:
+    """A model pattern compiled for Python on first use: compiling all of them (large Unicode
+    classes) would add a quarter of a second to every worker's start."""
+    return re.compile(translate_pattern(pattern), re.ASCII)
+
+
 class _Compiler:
     def __init__(self) -> None:
         self._memo: dict[tuple[str, bool], _Node] = {}
-        self._regexes: dict[str, re.Pattern[str]] = {}
-
-    def regex(self, pattern: str) -> re.Pattern[str]:
-        if pattern not in self._regexes:
-            self._regexes[pattern] = re.compile(translate_pattern(pattern), re.ASCII)
-        return self._regexes[pattern]
+        self.patterns: set[str] = set()
 
     def node(self, shape: Any, inherited_sensitive: bool = False) -> _Node:
         meta = shape.metadata
@@ -416,8 +417,9 @@ class _Compiler:
         node: _Node
         if kind == "string":
             pattern = meta.get("pattern")
-            regex = self.regex(pattern) if pattern else None
-            node = _String(lo, hi, pattern, regex, tuple(getattr(shape, "enum", ()) or ()), sensitive)
+            if pattern:
+                self.patterns.add(pattern)
+            node = _String(lo, hi, pattern, tuple(getattr(shape, "enum", ()) or ()), sensitive)
         elif kind in ("integer", "long"):
             node = _Integer(kind, lo, hi, sensitive)
         elif kind in ("boolean", "timestamp", "float", "double"):
@@ -461,7 +463,7 @@ class _Operation:
 @dataclass(frozen=True)
 class _Model:
     operations: dict[str, _Operation]
-    patterns: dict[str, re.Pattern[str]]
+    patterns: frozenset[str]
 
 
 def _is_public(operation_model: Any) -> bool:
@@ -478,11 +480,11 @@ def _model() -> _Model:
         op = service.operation_model(name)
         node = compiler.node(op.input_shape) if op.input_shape is not None else _Structure(False)
         operations[name] = _Operation(name, _is_public(op), node)
-    return _Model(operations, dict(compiler._regexes))
+    return _Model(operations, frozenset(compiler.patterns))
 
 
 def prepare() -> None:
-    """Load the model and compile every pattern now (a fraction of a second), not on a request."""
+    """Load the model now (a fraction of a second), not on a request; patterns compile on first use."""
     _model()
 
 
@@ -504,7 +506,7 @@ def requires_sigv4(operation_name: str) -> bool:
 
 def compiled_patterns() -> dict[str, re.Pattern[str]]:
     """Every model pattern, by its original (Java) text, compiled for Python."""
-    return dict(_model().patterns)
+    return {pattern: _regex(pattern) for pattern in _model().patterns}
 
 
 def validate_input(operation_name: str, body: dict[str, Any]) -> None:
