@@ -12,12 +12,12 @@ import os
 import random
 import shutil
 import subprocess
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.crypto.test_srp_pycognito import server_accepts
 from userpool.crypto import srp
 
 pytestmark = pytest.mark.node
@@ -105,31 +105,6 @@ def _edge_salt(rng: random.Random, case: int) -> bytes:
     return bytes([top]) + rng.randbytes(rng.choice([0, 7, 15, 31]))
 
 
-def _server_accepts(
-    realm: str,
-    user_id: str,
-    verifier: bytes,
-    secret_block_b64: str,
-    b: int,
-    b_pub: int,
-    srp_a: str,
-    responses: dict[str, Any],
-) -> bool:
-    moment = srp.parse_timestamp(responses["TIMESTAMP"])
-    assert moment is not None, responses["TIMESTAMP"]
-    assert abs(moment - datetime.now(UTC)) < timedelta(minutes=5)
-    assert responses["PASSWORD_CLAIM_SECRET_BLOCK"] == secret_block_b64
-    key = srp.session_key(srp.parse_srp_a(srp_a), b_pub, b, verifier)
-    return srp.verify_claim(
-        key,
-        realm,
-        user_id,
-        base64.b64decode(secret_block_b64),
-        responses["TIMESTAMP"],
-        responses["PASSWORD_CLAIM_SIGNATURE"],
-    )
-
-
 @pytest.mark.parametrize("chunk", range(CHUNKS))
 def test_js_cognito_user_against_our_server(run_node: Any, chunk: int) -> None:
     """CognitoUser.authenticateUser (USER_SRP_AUTH) with JS-drawn a; we play the server."""
@@ -168,7 +143,7 @@ def test_js_cognito_user_against_our_server(run_node: Any, chunk: int) -> None:
         responses = respond["params"]["ChallengeResponses"]
         assert responses["USERNAME"] == user_id
         srp_a = initiate["params"]["AuthParameters"]["SRP_A"]
-        accepted = _server_accepts(REALM, user_id, verifier, challenge["SECRET_BLOCK"], b, b_pub, srp_a, responses)
+        accepted = server_accepts(REALM, user_id, verifier, challenge, b, b_pub, srp_a, responses)
         assert accepted is not wrong, (user_id, wrong)
 
 
@@ -211,5 +186,5 @@ def test_js_device_setup_and_device_password_verifier(run_node: Any) -> None:
         responses = respond["params"]["ChallengeResponses"]
         assert responses["DEVICE_KEY"] == device
         srp_a = initiate["params"]["ChallengeResponses"]["SRP_A"]
-        accepted = _server_accepts(group, device, verifier, challenge["SECRET_BLOCK"], b, b_pub, srp_a, responses)
+        accepted = server_accepts(group, device, verifier, challenge, b, b_pub, srp_a, responses)
         assert accepted is not wrong
