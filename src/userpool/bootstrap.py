@@ -5,7 +5,6 @@ The only module (with ``cli.py``) that imports every room.
 
 from __future__ import annotations
 
-import logging
 import os
 import time
 
@@ -17,8 +16,6 @@ from userpool.directory.runtime import Runtime
 from userpool.settings import Settings
 from userpool.storage import open_store
 from userpool.wire.services import Services, build_asgi_app
-
-log = logging.getLogger("userpool")
 
 
 class SystemClock:

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.crypto.test_srp_pycognito import server_accepts
+from tests.crypto.test_srp_pycognito import challenge_for, server_accepts
 from userpool.crypto import srp
 
 pytestmark = pytest.mark.node
@@ -114,15 +114,7 @@ def test_js_cognito_user_against_our_server(run_node: Any, chunk: int) -> None:
         user_id, password = USER_IDS[case % len(USER_IDS)], PASSWORDS[case % len(PASSWORDS)]
         salt = _edge_salt(rng, case)
         verifier = srp.make_verifier(REALM, user_id, password, salt)
-        b = srp.private_b(rng.randbytes(32))
-        b_pub = srp.server_b(verifier, b)
-        challenge = {
-            "SALT": srp.salt_to_hex(salt),
-            "SRP_B": format(b_pub, "x"),
-            "SECRET_BLOCK": base64.b64encode(rng.randbytes(rng.randint(1, 300))).decode(),
-            "USER_ID_FOR_SRP": user_id,
-            "USERNAME": user_id,
-        }
+        challenge, b, b_pub = challenge_for(rng, user_id, salt, verifier)
         wrong = case % 3 == 2
         cases.append(
             {

@@ -112,20 +112,30 @@ def test_tampered_proofs_are_refused(idp: Any, srp_pool: tuple[str, dict[str, An
     assert _error(refused) == ("NotAuthorizedException", WRONG)
 
 
-def test_zero_padded_day_is_refused_even_with_a_matching_signature(
-    idp: Any, srp_pool: tuple[str, dict[str, Any]]
+@pytest.mark.parametrize("malformation", ["leading_zero_day", "wrong_weekday"])
+def test_malformed_timestamp_is_refused_even_with_a_matching_signature(
+    idp: Any, srp_pool: tuple[str, dict[str, Any]], malformation: str
 ) -> None:
+    """Real Cognito refuses "Nov 05" and a weekday that does not fit the date (spec §4.9); the
+    proof here is signed over the malformed text, so only the format check can refuse it."""
     pool_id, client = srp_pool
     srp = _srp(idp, pool_id, client, "sam")
     now = datetime.datetime.utcnow()
-    padded = now.strftime("%a %b %d %H:%M:%S UTC %Y")  # "Nov 05": Cognito refuses a zero-padded day
-    if now.day >= 10:
-        padded = padded.replace(f" {now.day} ", f" 0{now.day} ", 1)
-    with mock.patch.object(AWSSRP, "get_cognito_formatted_timestamp", staticmethod(lambda _moment: padded)):
+    proper = AWSSRP.get_cognito_formatted_timestamp(now)
+    if malformation == "leading_zero_day":
+        malformed = proper.replace(f" {now.day} ", f" 0{now.day} ", 1)
+    else:
+        other = AWSSRP.get_cognito_formatted_timestamp(now + datetime.timedelta(days=1))
+        malformed = other[:3] + proper[3:]
+    assert malformed != proper
+    with mock.patch.object(AWSSRP, "get_cognito_formatted_timestamp", staticmethod(lambda _moment: malformed)):
         responses = srp.process_challenge(_start(idp, srp)["ChallengeParameters"], srp.get_auth_params())
+    assert responses["TIMESTAMP"] == malformed
     with pytest.raises(idp.exceptions.NotAuthorizedException) as refused:
         _answer(idp, srp, responses)
     assert _error(refused) == ("NotAuthorizedException", WRONG)
+    responses = srp.process_challenge(_start(idp, srp)["ChallengeParameters"], srp.get_auth_params())
+    assert "AuthenticationResult" in _answer(idp, srp, responses)  # the proper format still works
 
 
 def test_block_of_one_user_cannot_sign_in_another(idp: Any, srp_pool: tuple[str, dict[str, Any]],

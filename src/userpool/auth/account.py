@@ -29,9 +29,9 @@ from userpool.model.errors import (
 from userpool.model.ports import Tx
 
 
-def _caller(auth: AuthRuntime, body: Mapping[str, Any]) -> tokens.AccessContext:
-    with auth.rt.store.read() as tx:
-        caller = tokens.authenticate(auth, tx, body["AccessToken"])
+def _authenticated(auth: AuthRuntime, tx: Tx, body: Mapping[str, Any]) -> tokens.AccessContext:
+    """The caller of an access-token operation, inside the caller's transaction."""
+    caller = tokens.authenticate(auth, tx, body["AccessToken"])
     if caller.user.status == UserStatus.RESET_REQUIRED:
         raise PasswordResetRequiredException()
     if caller.user.status == UserStatus.UNCONFIRMED:
@@ -39,9 +39,14 @@ def _caller(auth: AuthRuntime, body: Mapping[str, Any]) -> tokens.AccessContext:
     return caller
 
 
-def get_user(auth: AuthRuntime, body: Mapping[str, Any]) -> dict[str, Any]:
-    caller = _caller(auth, body)
+def _caller(auth: AuthRuntime, body: Mapping[str, Any]) -> tokens.AccessContext:
     with auth.rt.store.read() as tx:
+        return _authenticated(auth, tx, body)
+
+
+def get_user(auth: AuthRuntime, body: Mapping[str, Any]) -> dict[str, Any]:
+    with auth.rt.store.read() as tx:
+        caller = _authenticated(auth, tx, body)
         client = tx.get_client(caller.client_id)
     return {
         "Username": caller.user.username,

@@ -33,7 +33,6 @@ class Completed:
     lockout_key: str | None = None
     spent: AuthSession | None = None
     updated_user: bool = False
-    auth_time: int | None = None
 
 
 def proceed(ctx: FlowContext, done: Completed) -> dict[str, Any]:
@@ -57,7 +56,7 @@ def proceed(ctx: FlowContext, done: Completed) -> dict[str, Any]:
             "This user pool requires MFA, which this server does not implement yet; "
             "set MfaConfiguration to OFF or OPTIONAL."
         )
-    auth_time = done.auth_time or int(ctx.auth.rt.clock.now())
+    auth_time = int(ctx.auth.rt.clock.now())
     with store.transaction() as tx:
         _record(tx, ctx, done)
         grant = tokens.TokenGrant(ctx.pool, ctx.client, user, tokens.group_names(tx, user), auth_time,

@@ -30,17 +30,16 @@ class AuthSession:
     challenge: str
     flow: str
     expires_at: float
-    auth_time: int = 0
     data: dict[str, Any] = field(default_factory=dict)
 
 
 def new_session(
     auth: AuthRuntime, *, pool_id: str, client_id: str, username: str, challenge: str, flow: str,
-    lifetime: float, auth_time: int = 0, data: dict[str, Any] | None = None,
+    lifetime: float, data: dict[str, Any] | None = None,
 ) -> AuthSession:
     return AuthSession(
         id=auth.rt.random.bytes(16).hex(), pool_id=pool_id, client_id=client_id, username=username,
-        challenge=challenge, flow=flow, expires_at=auth.rt.clock.now() + lifetime, auth_time=auth_time,
+        challenge=challenge, flow=flow, expires_at=auth.rt.clock.now() + lifetime,
         data=dict(data or {}),
     )
 
