@@ -7,7 +7,10 @@ IMMEDIATE`` for read-write transactions and a deferred ``BEGIN`` for reads (the 
 SQLAlchemy's SQLite dialect documentation). Writers therefore take SQLite's write lock up front
 and serialize across threads *and* processes without upgrade deadlocks.
 
-PostgreSQL: the psycopg 3 driver, READ COMMITTED, ``pool_pre_ping``.
+PostgreSQL: the psycopg 3 driver, READ COMMITTED. A pooled connection that has been idle for
+``PING_AFTER_IDLE_SECONDS`` is pinged when checked out and replaced if the server has gone
+(say, restarted); connections in steady use are not pinged, which would cost a round trip
+per transaction. A connection that fails with a disconnect error mid-use is discarded.
 """
 
 from __future__ import annotations
@@ -18,12 +21,15 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.pool import ConnectionPoolEntry, QueuePool
 
 #: Execution option naming the kind of transaction a connection begins ("write" or "read").
 MODE_OPTION = "userpool_mode"
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30.0
+PING_AFTER_IDLE_SECONDS = 1.0
+_CHECKED_IN = "userpool_checked_in"
 
 
 def normalise_url(url: str) -> URL:
@@ -43,14 +49,34 @@ def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20) -> Eng
     parsed = normalise_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed, pool_size=pool_size, max_overflow=max_overflow)
-    return create_engine(
+    engine = create_engine(
         parsed,
         isolation_level="READ COMMITTED",
-        pool_pre_ping=True,
         pool_size=pool_size,
         max_overflow=max_overflow,
         pool_recycle=3600,
     )
+    event.listen(engine, "checkin", _note_checkin)
+    event.listen(engine, "checkout", _ping_if_idle)
+    return engine
+
+
+def _note_checkin(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+    record.info[_CHECKED_IN] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: Any) -> None:
+    """SQLAlchemy's pessimistic disconnect handling, for idle connections only: raising
+    ``DisconnectionError`` makes the pool discard this connection and check out another."""
+    checked_in = record.info.get(_CHECKED_IN)
+    if checked_in is None or time.monotonic() - checked_in < PING_AFTER_IDLE_SECONDS:
+        return  # new, or in steady use
+    try:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        dbapi_connection.rollback()
+    except Exception as error:
+        raise DisconnectionError(f"idle connection is gone: {error}") from error
 
 
 def _sqlite_engine(url: URL, *, pool_size: int, max_overflow: int) -> Engine:
@@ -102,5 +128,9 @@ def _use_wal(cursor: sqlite3.Cursor) -> None:
 
 
 def _sqlite_on_begin(connection: Connection) -> None:
+    driver = connection.connection.driver_connection
+    assert isinstance(driver, sqlite3.Connection)
+    if driver.in_transaction:  # begun by the store's TxConnection, which this Connection joined
+        return
     write = connection.get_execution_options().get(MODE_OPTION) == "write"
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+    driver.execute("BEGIN IMMEDIATE" if write else "BEGIN")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 
 from sqlalchemy import Engine
 
 from userpool.model.ports import SecretBox, Tx
-from userpool.storage.sql.engine import MODE_OPTION, make_engine
+from userpool.storage.sql.connection import TxConnection
+from userpool.storage.sql.engine import make_engine
 from userpool.storage.sql.migrations import migrate
 from userpool.storage.sql.repos.tx import SqlTx
 
@@ -37,20 +38,24 @@ class SqlStore:
         """``"sqlite"`` or ``"postgresql"``."""
         return self._engine.dialect.name
 
-    @contextmanager
-    def transaction(self) -> Iterator[Tx]:
-        with self._engine.connect() as conn:
-            conn.execution_options(**{MODE_OPTION: "write"})
-            with conn.begin():
-                yield SqlTx(conn, self._box)
+    def transaction(self) -> AbstractContextManager[Tx]:
+        return self._transaction(write=True)
+
+    def read(self) -> AbstractContextManager[Tx]:
+        return self._transaction(write=False)
 
     @contextmanager
-    def read(self) -> Iterator[Tx]:
-        with self._engine.connect() as conn:
-            if self._engine.dialect.name == "postgresql":
-                conn.execution_options(postgresql_readonly=True)
-            with conn.begin():
+    def _transaction(self, *, write: bool) -> Iterator[Tx]:
+        conn = TxConnection(self._engine, write=write)
+        try:
+            try:
                 yield SqlTx(conn, self._box)
+            except BaseException:
+                conn.rollback()
+                raise
+            conn.commit()
+        finally:
+            conn.close()
 
     def close(self) -> None:
         self._engine.dispose()

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Row, and_, delete, select, update
+from sqlalchemy import and_, bindparam, delete, select, update
 
 from userpool.model.entities import Group, User
 from userpool.model.errors import StoreConflict
-from userpool.storage.sql.repos.base import TxBase
+from userpool.storage.sql.repos.base import Prepared, TxBase
 from userpool.storage.sql.repos.users import user_from
 from userpool.storage.sql.schema import groups, memberships, users
+
+# Cognito's order for cognito:groups: by precedence (groups without one last), then name.
+_GROUPS_OF = Prepared(
+    select(groups)
+    .join(memberships, and_(memberships.c.pool_id == groups.c.pool_id, memberships.c.group_name == groups.c.name))
+    .where(memberships.c.pool_id == bindparam("pool_id"), memberships.c.username == bindparam("username"))
+    .order_by(groups.c.precedence.is_(None), groups.c.precedence, groups.c.name)
+)
 
 
 class GroupRepoMixin(TxBase):
@@ -59,16 +67,7 @@ class GroupRepoMixin(TxBase):
         )
 
     def groups_of(self, pool_id: str, username: str) -> list[Group]:
-        query = (
-            select(groups)
-            .join(
-                memberships,
-                and_(memberships.c.pool_id == groups.c.pool_id, memberships.c.group_name == groups.c.name),
-            )
-            .where(memberships.c.pool_id == pool_id, memberships.c.username == username)
-            .order_by(groups.c.precedence.is_(None), groups.c.precedence, groups.c.name)
-        )
-        return [_group_from(row) for row in self._conn.execute(query)]
+        return [_group_from(row) for row in self._rows(_GROUPS_OF, {"pool_id": pool_id, "username": username})]
 
     def list_members(self, pool_id: str, group_name: str, limit: int, after: str | None = None) -> list[User]:
         query = (
@@ -98,7 +97,7 @@ def _group_row(group: Group) -> dict[str, Any]:
     }
 
 
-def _group_from(row: Row[Any]) -> Group:
+def _group_from(row: Any) -> Group:
     return Group(
         pool_id=row.pool_id,
         name=row.name,

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import dataclasses
+from collections import namedtuple
+from functools import lru_cache
+from types import MappingProxyType
 from typing import Any
 
-from sqlalchemy import Row, bindparam, delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 
 from userpool.model.entities import AppClient, SchemaAttribute, UserPool
 from userpool.model.errors import StoreConflict
-from userpool.storage.sql.repos.base import TxBase, dump_json, load_json
+from userpool.storage.sql.repos.base import Prepared, TxBase, dump_json, load_json
 from userpool.storage.sql.schema import POOL_TABLES_CHILD_FIRST, clients, pools
 
-_GET_POOL = select(pools).where(pools.c.id == bindparam("id"))
-_GET_CLIENT = select(clients).where(clients.c.client_id == bindparam("client_id"))
+_POOL_ROW: Any = namedtuple("_POOL_ROW", [column.name for column in pools.columns])  # type: ignore[misc]
+_CLIENT_ROW: Any = namedtuple("_CLIENT_ROW", [column.name for column in clients.columns])  # type: ignore[misc]
+_GET_POOL = Prepared(select(pools).where(pools.c.id == bindparam("id")))
+_GET_CLIENT = Prepared(select(clients).where(clients.c.client_id == bindparam("client_id")))
 
 
 class PoolRepoMixin(TxBase):
@@ -24,7 +29,7 @@ class PoolRepoMixin(TxBase):
             raise StoreConflict("pool")
 
     def get_pool(self, pool_id: str) -> UserPool | None:
-        row = self._conn.execute(_GET_POOL, {"id": pool_id}).first()
+        row = self._first(_GET_POOL, {"id": pool_id})
         return None if row is None else _pool_from(row)
 
     def update_pool(self, pool: UserPool) -> None:
@@ -53,7 +58,7 @@ class ClientRepoMixin(TxBase):
             raise StoreConflict("client")
 
     def get_client(self, client_id: str) -> AppClient | None:
-        row = self._conn.execute(_GET_CLIENT, {"client_id": client_id}).first()
+        row = self._first(_GET_CLIENT, {"client_id": client_id})
         return None if row is None else self._client_from(row)
 
     def update_client(self, client: AppClient) -> None:
@@ -85,15 +90,28 @@ class ClientRepoMixin(TxBase):
             "last_modified": client.last_modified,
         }
 
-    def _client_from(self, row: Row[Any]) -> AppClient:
-        return AppClient(
+    def _client_from(self, row: Any) -> AppClient:
+        return _client_from(self._box, tuple(row))  # type: ignore[arg-type]  # boxes hash by identity
+
+
+# Every request reads its pool and client; parsing their JSON (and opening a sealed client
+# secret) costs more than reading them. Rows are immutable values, so the entity parsed from a
+# row is reused for an identical row: any change to the pool or client changes the row, and a
+# changed row simply misses. Entities are frozen and their ``config`` is read-only at the top.
+_PARSED_CACHE_SIZE = 4096
+
+
+@lru_cache(maxsize=_PARSED_CACHE_SIZE)
+def _client_from(box: Any, values: tuple[Any, ...]) -> AppClient:
+    row: Any = _CLIENT_ROW._make(values)
+    return AppClient(
             pool_id=row.pool_id,
             client_id=row.client_id,
             name=row.name,
             created=row.created,
             last_modified=row.last_modified,
-            secret=None if row.secret is None else self._box.open(bytes(row.secret)).decode(),
-            config=load_json(row.config),
+            secret=None if row.secret is None else box.open(bytes(row.secret)).decode(),
+            config=MappingProxyType(load_json(row.config)),
         )
 
 
@@ -108,12 +126,18 @@ def _pool_row(pool: UserPool) -> dict[str, Any]:
     }
 
 
-def _pool_from(row: Row[Any]) -> UserPool:
+def _pool_from(row: Any) -> UserPool:
+    return _pool_from_values(tuple(row))
+
+
+@lru_cache(maxsize=_PARSED_CACHE_SIZE)
+def _pool_from_values(values: tuple[Any, ...]) -> UserPool:
+    row: Any = _POOL_ROW._make(values)
     return UserPool(
         id=row.id,
         name=row.name,
         created=row.created,
         last_modified=row.last_modified,
-        config=load_json(row.config),
+        config=MappingProxyType(load_json(row.config)),
         schema=tuple(SchemaAttribute(**attribute) for attribute in load_json(row.schema)),
     )

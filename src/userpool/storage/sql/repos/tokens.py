@@ -4,29 +4,30 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Row, bindparam, delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 
 from userpool.model.entities import RefreshTokenRecord
-from userpool.storage.sql.repos.base import TxBase
+from userpool.storage.sql.repos.base import Prepared, TxBase
 from userpool.storage.sql.schema import refresh_tokens, used_sessions
 
 _rt = refresh_tokens
-_GET_TOKEN = select(_rt).where(_rt.c.token_hash == bindparam("token_hash"))
+_GET_TOKEN = Prepared(select(_rt).where(_rt.c.token_hash == bindparam("token_hash")))
 # The family's most revoked token: revoked sorts after not revoked on both databases.
-_FAMILY_REVOKED = (
+_FAMILY_REVOKED = Prepared(
     select(_rt.c.revoked)
     .where(_rt.c.pool_id == bindparam("pool_id"), _rt.c.origin_jti == bindparam("origin_jti"))
     .order_by(_rt.c.revoked.desc())
     .limit(1)
 )
+_INSERT_TOKEN = Prepared(_rt.insert().values({column.name: bindparam(column.name) for column in _rt.columns}))
 
 
 class TokenRepoMixin(TxBase):
     """Refresh tokens, grouped into families by the ``origin_jti`` of the first token."""
 
     def insert_refresh_token(self, record: RefreshTokenRecord) -> None:
-        self._conn.execute(
-            _rt.insert(),
+        self._write(
+            _INSERT_TOKEN,
             {
                 "token_hash": record.token_hash,
                 "pool_id": record.pool_id,
@@ -42,7 +43,7 @@ class TokenRepoMixin(TxBase):
         )
 
     def get_refresh_token(self, token_hash: bytes) -> RefreshTokenRecord | None:
-        row = self._conn.execute(_GET_TOKEN, {"token_hash": token_hash}).first()
+        row = self._first(_GET_TOKEN, {"token_hash": token_hash})
         return None if row is None else _token_from(row)
 
     def revoke_family(self, pool_id: str, origin_jti: str) -> None:
@@ -55,7 +56,7 @@ class TokenRepoMixin(TxBase):
 
     def is_family_revoked(self, pool_id: str, origin_jti: str) -> bool:
         """True if a token of the family is revoked, or no token of the family is left."""
-        revoked = self._conn.execute(_FAMILY_REVOKED, {"pool_id": pool_id, "origin_jti": origin_jti}).first()
+        revoked = self._first(_FAMILY_REVOKED, {"pool_id": pool_id, "origin_jti": origin_jti})
         return True if revoked is None else bool(revoked[0])
 
     def purge_expired_tokens(self, now: float) -> int:
@@ -74,7 +75,7 @@ class SessionRepoMixin(TxBase):
         return self._conn.execute(delete(used_sessions).where(used_sessions.c.expires_at <= now)).rowcount
 
 
-def _token_from(row: Row[Any]) -> RefreshTokenRecord:
+def _token_from(row: Any) -> RefreshTokenRecord:
     return RefreshTokenRecord(
         token_hash=bytes(row.token_hash),
         pool_id=row.pool_id,

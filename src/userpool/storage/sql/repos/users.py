@@ -12,12 +12,12 @@ import base64
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, bindparam, delete, func, select, update
+from sqlalchemy import Select, and_, bindparam, delete, func, select, update
 
 from userpool.model.entities import PasswordCredential, User, UserStatus
 from userpool.model.errors import StoreConflict
 from userpool.model.ports import UserFilter
-from userpool.storage.sql.repos.base import TxBase, dump_json, load_json
+from userpool.storage.sql.repos.base import Prepared, TxBase, dump_json, load_json
 from userpool.storage.sql.repos.filters import user_filter_query
 from userpool.storage.sql.schema import (
     codes,
@@ -29,7 +29,9 @@ from userpool.storage.sql.schema import (
 )
 
 _idx = user_attribute_index
-_GET_USER = select(users).where(users.c.pool_id == bindparam("pool_id"), users.c.username == bindparam("username"))
+_GET_USER = Prepared(
+    select(users).where(users.c.pool_id == bindparam("pool_id"), users.c.username == bindparam("username"))
+)
 _INDEXED = select(_idx.c.name, _idx.c.value).where(
     _idx.c.pool_id == bindparam("pool_id"), _idx.c.username == bindparam("username")
 )
@@ -44,7 +46,7 @@ class UserRepoMixin(TxBase):
         self._insert_many(_idx, _index_rows(user.pool_id, user.username, user.attributes))
 
     def get_user(self, pool_id: str, username: str) -> User | None:
-        row = self._conn.execute(_GET_USER, {"pool_id": pool_id, "username": username}).first()
+        row = self._first(_GET_USER, {"pool_id": pool_id, "username": username})
         return None if row is None else user_from(row)
 
     def update_user(self, user: User) -> None:
@@ -81,13 +83,8 @@ class UserRepoMixin(TxBase):
         self, pool_id: str, name: str, value: str, *, case_insensitive: bool = False
     ) -> list[User]:
         """Exact match on the value, or on ``value.lower()`` when ``case_insensitive``."""
-        match = _idx.c.value_fold == value.lower() if case_insensitive else _idx.c.value == value
-        query = (
-            _join_index(select(users))
-            .where(_idx.c.pool_id == pool_id, _idx.c.name == name, match)
-            .order_by(_idx.c.username)
-        )
-        return [user_from(row) for row in self._conn.execute(query)]
+        query, typed = (_BY_VALUE_FOLD, value.lower()) if case_insensitive else (_BY_VALUE, value)
+        return [user_from(row) for row in self._rows(query, {"pool_id": pool_id, "name": name, "value": typed})]
 
     def list_users(
         self, pool_id: str, limit: int, after: str | None = None, user_filter: UserFilter | None = None
@@ -107,6 +104,18 @@ class UserRepoMixin(TxBase):
 
 def _join_index(query: Select[Any]) -> Select[Any]:
     return query.join(_idx, and_(_idx.c.pool_id == users.c.pool_id, _idx.c.username == users.c.username))
+
+
+def _find_by(column: Any) -> Prepared:
+    return Prepared(
+        _join_index(select(users))
+        .where(_idx.c.pool_id == bindparam("pool_id"), _idx.c.name == bindparam("name"), column == bindparam("value"))
+        .order_by(_idx.c.username)
+    )
+
+
+_BY_VALUE = _find_by(_idx.c.value)
+_BY_VALUE_FOLD = _find_by(_idx.c.value_fold)
 
 
 def _index_rows(pool_id: str, username: str, attributes: Mapping[str, str]) -> list[dict[str, str]]:
@@ -136,7 +145,7 @@ def user_row(user: User) -> dict[str, Any]:
     }
 
 
-def user_from(row: Row[Any]) -> User:
+def user_from(row: Any) -> User:
     password = None
     if row.password_salt is not None:
         password = PasswordCredential(
