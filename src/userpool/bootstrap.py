@@ -15,6 +15,7 @@ from userpool.delivery.outbox import OutboxSender
 from userpool.directory.runtime import Runtime
 from userpool.settings import Settings
 from userpool.storage import open_store
+from userpool.storage.sql.engine import normalise_url
 from userpool.wire.services import Services, build_asgi_app
 
 
@@ -52,7 +53,10 @@ def build_services(settings: Settings) -> Services:
 
 def build_app(settings: Settings):  # type: ignore[no-untyped-def]
     services = build_services(settings)
-    return build_asgi_app(services, credentials=settings.credentials())
+    # An embedded SQLite database never makes a handler wait on the network: run handlers on
+    # the event loop, saving the thread hand-off; PostgreSQL's round trips overlap in threads.
+    embedded = normalise_url(settings.database_url).get_backend_name() == "sqlite"
+    return build_asgi_app(services, credentials=settings.credentials(), inline=embedded)
 
 
 def app_from_env():  # type: ignore[no-untyped-def]

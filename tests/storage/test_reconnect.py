@@ -35,9 +35,13 @@ def test_idle_connection_dropped_by_the_server_is_replaced(
     try:
         with store.transaction() as tx:
             tx.insert_pool(make_pool())
-        assert _terminate_backends(str(make_url(url).database)) >= 1
+        with store.read() as tx:
+            tx.get_pool(POOL_ID)
+        assert _terminate_backends(str(make_url(url).database)) >= 2
         monkeypatch.setattr(engine_module, "PING_AFTER_IDLE_SECONDS", 0.0)
-        with store.read() as tx:  # the pooled connection is dead: pinged, replaced, no error
+        with store.read() as tx:  # the pooled connections are dead: pinged, replaced, no error
+            assert tx.get_pool(POOL_ID) == make_pool()
+        with store.transaction() as tx:
             assert tx.get_pool(POOL_ID) == make_pool()
     finally:
         store.close()
@@ -51,10 +55,16 @@ def test_connection_dropped_in_steady_use_fails_once_then_is_replaced(
     try:
         with store.transaction() as tx:
             tx.insert_pool(make_pool())
+        with store.read() as tx:  # reads have their own (read-only) connections
+            tx.get_pool(POOL_ID)
         monkeypatch.setattr(engine_module, "PING_AFTER_IDLE_SECONDS", 3600.0)
-        assert _terminate_backends(str(make_url(url).database)) >= 1
+        assert _terminate_backends(str(make_url(url).database)) >= 2
         with pytest.raises(DBAPIError), store.read() as tx:
             tx.get_pool(POOL_ID)
+        with pytest.raises(DBAPIError), store.transaction() as tx:
+            tx.get_pool(POOL_ID)
+        with store.transaction() as tx:
+            assert tx.get_pool(POOL_ID) == make_pool()
         with store.read() as tx:
             assert tx.get_pool(POOL_ID) == make_pool()
     finally:

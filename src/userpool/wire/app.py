@@ -7,8 +7,11 @@ Routes:
   ``GET /``, ``GET /health``                          liveness for load balancers
   ``OPTIONS *``                                       CORS preflight (spec §1.7)
 
-Handlers are synchronous (database and CPU work); everything after reading the body runs in a
-worker thread so the event loop only moves bytes. ``CognitoError`` becomes its response in
+Handlers are synchronous (database and CPU work). With ``inline`` they run on the event-loop
+thread: right for an embedded database, where a handler only ever waits for the CPU, and the
+cheapest way (a thread hand-off costs a fair share of a sign-in's non-cryptographic CPU).
+Otherwise everything after reading the body runs in a worker thread, so that a handler waiting
+on a network database lets the others run. ``CognitoError`` becomes its response in
 ``protocol.error_response``; anything else is logged and answered ``InternalErrorException``.
 """
 
@@ -20,7 +23,7 @@ import re
 import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from userpool.model.errors import CognitoError, InternalErrorException
 from userpool.wire import protocol, validation
@@ -32,6 +35,7 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+_T = TypeVar("_T")
 
 Dispatch = Callable[[Request], dict[str, Any]]
 WellKnown = Callable[[str, str, str], tuple[int, dict[str, Any]]]
@@ -88,7 +92,9 @@ class _WireApp:
         sigv4: SigV4Verifier,
         max_body: int,
         logger: logging.Logger,
+        inline: bool,
     ) -> None:
+        self._inline = inline
         self._dispatch = dispatch
         self._well_known = well_known
         self._sigv4 = sigv4
@@ -128,7 +134,7 @@ class _WireApp:
             elif method in ("GET", "HEAD") and (match := _WELL_KNOWN.fullmatch(path)):
                 pool_id, document = match.groups()
                 base_url = _base_url(scope, headers)
-                status, body = await asyncio.to_thread(self._well_known, pool_id, document, base_url)
+                status, body = await self._run(self._well_known, pool_id, document, base_url)
                 response = protocol.json_response(status, body, request_id)
             else:
                 not_found = {"message": f"No route for {method} {path}"}
@@ -169,7 +175,12 @@ class _WireApp:
             source_ip=client[0] if client else None,
             request_id=request_id,
         )
-        return await asyncio.to_thread(self._process, call)
+        return await self._run(self._process, call)
+
+    async def _run(self, handler: Callable[..., _T], *args: Any) -> _T:
+        if self._inline:
+            return handler(*args)
+        return await asyncio.to_thread(handler, *args)
 
     def _process(self, call: _Call) -> protocol.Response:
         """Authenticate, decode, validate, dispatch, encode: runs in a worker thread."""
@@ -233,7 +244,8 @@ def create_app(
     *,
     max_body: int = 1_048_576,
     logger: logging.Logger | None = None,
+    inline: bool = False,
 ) -> ASGIApp:
     """Build the ASGI application; loads and compiles the service model now, not on a request."""
     validation.prepare()
-    return _WireApp(dispatch, well_known, sigv4, max_body, logger or logging.getLogger("userpool.wire"))
+    return _WireApp(dispatch, well_known, sigv4, max_body, logger or logging.getLogger("userpool.wire"), inline)

@@ -77,9 +77,9 @@ def well_known(services: Services, pool_id: str, document: str, url: str) -> tup
     }
 
 
-def build_asgi_app(services: Services, *, credentials: Mapping[str, str] | None) -> Any:
+def build_asgi_app(services: Services, *, credentials: Mapping[str, str] | None, inline: bool = False) -> Any:
     """The ASGI app: every operation module found under ``wire/operations``, SigV4 for the
-    admin API, and the well-known documents."""
+    admin API, and the well-known documents. ``inline``: see ``userpool.wire.app``."""
     import logging
 
     from userpool.wire import app, operations
@@ -90,5 +90,5 @@ def build_asgi_app(services: Services, *, credentials: Mapping[str, str] | None)
     verifier = SigV4Verifier(credentials, services.rt.clock.now)
     return app.create_app(
         dispatch, lambda pool_id, document, url: well_known(services, pool_id, document, url), verifier,
-        logger=logging.getLogger("userpool"),
+        logger=logging.getLogger("userpool"), inline=inline,
     )

@@ -44,14 +44,22 @@ def normalise_url(url: str) -> URL:
     return parsed
 
 
-def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20) -> Engine:
-    """An engine for ``url`` with the settings described in the module docstring."""
+def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20, read_only: bool = False) -> Engine:
+    """An engine for ``url`` with the settings described in the module docstring.
+
+    ``read_only`` (PostgreSQL): the engine of read transactions. Its connections are in
+    autocommit mode with ``default_transaction_read_only`` on, so each statement runs as its own
+    read-only transaction: no BEGIN or COMMIT round trips, the same visibility as statements in
+    a READ COMMITTED transaction (each sees the data committed when it starts), and the server
+    still refuses any write.
+    """
     parsed = normalise_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed, pool_size=pool_size, max_overflow=max_overflow)
     engine = create_engine(
         parsed,
-        isolation_level="READ COMMITTED",
+        isolation_level="AUTOCOMMIT" if read_only else "READ COMMITTED",
+        connect_args={"options": "-c default_transaction_read_only=on"} if read_only else {},
         pool_size=pool_size,
         max_overflow=max_overflow,
         pool_recycle=3600,

@@ -9,24 +9,30 @@ from sqlalchemy import Engine
 
 from userpool.model.ports import SecretBox, Tx
 from userpool.storage.sql.connection import TxConnection
-from userpool.storage.sql.engine import make_engine
+from userpool.storage.sql.engine import SQLITE_BUSY_TIMEOUT_SECONDS, make_engine
 from userpool.storage.sql.migrations import migrate
 from userpool.storage.sql.repos.tx import SqlTx
+from userpool.storage.sql.writer_lock import WriterLock
 
 
 class SqlStore:
     """Transactions over a pooled SQLAlchemy engine; safe to share between threads.
 
-    ``transaction()`` is read-write: ``BEGIN IMMEDIATE`` on SQLite (writers serialize on the
-    database's write lock, across processes too), READ COMMITTED on PostgreSQL (row locks such
-    as ``lock_lockout`` serialize what must be serial). ``read()`` is a read-only transaction
-    that runs beside writers (a WAL snapshot on SQLite, ``READ ONLY`` on PostgreSQL). Both
-    commit on normal exit and roll back when the block raises.
+    ``transaction()`` is read-write: ``BEGIN IMMEDIATE`` on SQLite (writers queue on the
+    ``WriterLock``, then on the database's write lock, across processes too), READ COMMITTED on
+    PostgreSQL (row locks such as ``lock_lockout`` serialize what must be serial). ``read()``
+    runs beside writers: a WAL snapshot on SQLite; on PostgreSQL read-only statements on the
+    autocommit read engine, each seeing what was committed when it started (as in READ
+    COMMITTED). Transactions commit on normal exit and roll back when the block raises.
     """
 
-    def __init__(self, engine: Engine, box: SecretBox) -> None:
+    def __init__(self, engine: Engine, box: SecretBox, read_engine: Engine | None = None) -> None:
         self._engine = engine
+        self._read_engine = read_engine or engine
         self._box = box
+        self._writer: WriterLock | None = None
+        if engine.dialect.name == "sqlite" and engine.url.database:
+            self._writer = WriterLock(engine.url.database + "-writer.lock", SQLITE_BUSY_TIMEOUT_SECONDS)
 
     @property
     def engine(self) -> Engine:
@@ -46,7 +52,7 @@ class SqlStore:
 
     @contextmanager
     def _transaction(self, *, write: bool) -> Iterator[Tx]:
-        conn = TxConnection(self._engine, write=write)
+        conn = TxConnection(self._engine if write else self._read_engine, write=write, writer=self._writer)
         try:
             try:
                 yield SqlTx(conn, self._box)
@@ -59,6 +65,10 @@ class SqlStore:
 
     def close(self) -> None:
         self._engine.dispose()
+        if self._read_engine is not self._engine:
+            self._read_engine.dispose()
+        if self._writer is not None:
+            self._writer.close()
 
 
 def open_store(url: str, box: SecretBox, *, pool_size: int = 10, max_overflow: int = 20) -> SqlStore:
@@ -73,4 +83,7 @@ def open_store(url: str, box: SecretBox, *, pool_size: int = 10, max_overflow: i
     except BaseException:
         engine.dispose()
         raise
-    return SqlStore(engine, box)
+    read_engine = None
+    if engine.dialect.name == "postgresql":
+        read_engine = make_engine(url, pool_size=pool_size, max_overflow=max_overflow, read_only=True)
+    return SqlStore(engine, box, read_engine)
