@@ -3,7 +3,8 @@ ADMIN_NO_SRP_AUTH (and later USER_AUTH's PASSWORD): spec §3.0 steps 6–10 and 
 
 Order: SECRET_HASH, user resolution (hidden under PreventUserExistenceErrors), status
 refusals that real Cognito makes before the password check (UNCONFIRMED, RESET_REQUIRED,
-disabled), lockout reservation, then the constant-time verifier check.
+disabled), then — in one write transaction, under the user's lockout row lock — the lockout
+check, the constant-time verifier check and the recording of its outcome (``lockout.attempt``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from userpool.model.errors import (
     UserNotConfirmedException,
     UserNotFoundException,
 )
+from userpool.model.ports import Tx
 
 WRONG = "Incorrect username or password."
 TEMPORARY_EXPIRED = "Temporary password has expired and must be reset by an administrator."
@@ -37,28 +39,41 @@ def check_user_state(ctx: FlowContext, user: User) -> None:
         raise PasswordResetRequiredException()
 
 
-def unknown_user(ctx: FlowContext, typed: str) -> NotAuthorizedException | UserNotFoundException:
-    """LEGACY reveals the unknown user; ENABLED answers like a wrong password, after the
-    same work and lockout accounting a real user would cost (spec §9.3)."""
-    if not ctx.client.prevent_user_existence_errors:
-        return UserNotFoundException()
-    lockout.reserve(ctx.auth.rt.store, ctx.pool.id, lockout.key_for_unknown(typed), ctx.auth.rt.clock.now())
-    srp.check_password(ctx.pool.name_part, typed, typed, _DECOY_SALT, _DECOY_VERIFIER)
-    return NotAuthorizedException(WRONG)
-
-
-def verify_password(ctx: FlowContext, typed: str, password: str) -> User:
-    """Returns the user whose password this is, or raises Cognito's refusal."""
+def password_holder(ctx: FlowContext, typed: str) -> User | None:
+    """The checks before the password: SECRET_HASH, the user (None: unknown, in a pool that
+    hides it), the user's state. Raises Cognito's refusal."""
     check_secret_hash(ctx.client, typed, ctx.optional("SECRET_HASH"))
     user = ctx.find_user(typed)
     if user is None:
-        raise unknown_user(ctx, typed)
+        if not ctx.client.prevent_user_existence_errors:
+            raise UserNotFoundException()
+        return None
     check_user_state(ctx, user)
+    return user
+
+
+def check_password(
+    ctx: FlowContext, tx: Tx, user: User | None, typed: str, password: str
+) -> NotAuthorizedException | None:
+    """The password check of ``password_holder``'s user, inside the caller's write transaction:
+    lockout refusal, verifier check, and the failure or success counted, atomically per user.
+
+    Returns the refusal to raise *after* the transaction commits (so the failure is counted),
+    or None. An unknown user costs the same work and has a counter of its own (spec §9.3).
+    """
     now = ctx.auth.rt.clock.now()
-    lockout.reserve(ctx.auth.rt.store, ctx.pool.id, user.username, now)
+    key = user.username if user is not None else lockout.key_for_unknown(typed)
+    state = lockout.attempt(tx, ctx.pool.id, key, now)
+    if user is None:
+        srp.check_password(ctx.pool.name_part, typed, typed, _DECOY_SALT, _DECOY_VERIFIER)
+        lockout.failed(tx, ctx.pool.id, key, state, now)
+        return NotAuthorizedException(WRONG)
     credential = user.password
     if credential is None or not passwords.matches(ctx.pool, user.username, password, credential):
-        raise NotAuthorizedException(WRONG)
+        lockout.failed(tx, ctx.pool.id, key, state, now)
+        return NotAuthorizedException(WRONG)
     if credential.temporary and credential.expires_at is not None and credential.expires_at <= now:
-        raise NotAuthorizedException(TEMPORARY_EXPIRED)
-    return user
+        lockout.failed(tx, ctx.pool.id, key, state, now)
+        return NotAuthorizedException(TEMPORARY_EXPIRED)
+    lockout.succeeded(tx, ctx.pool.id, key, state)
+    return None

@@ -5,10 +5,16 @@ After 5 failures the user is locked for 1 s, doubling with each further failure 
 with "Password attempts exceeded" and is not counted. The counter resets after a
 successful sign-in and after 15 idle minutes.
 
-Concurrency: an attempt is *reserved* (counted as a failure) in a short transaction that
-holds the user's lockout row lock, before the password is checked; success then clears
-it. So N concurrent wrong attempts, from any number of processes, can test at most as
-many passwords as the schedule allows.
+Concurrency — N concurrent wrong attempts, from any number of processes, can test at most
+as many passwords as the schedule allows. Two ways to get there:
+
+- ``attempt`` / ``failed`` / ``succeeded``: the check runs inside the caller's write
+  transaction while it holds the user's lockout row lock, and its outcome is recorded in the
+  same transaction. For cheap checks (the plaintext flows' verifier, about 0.15 ms): one
+  transaction per sign-in, and a clean success writes nothing to the lockout table.
+- ``reserve`` then ``clear``: the attempt is counted as a failure in a short transaction of
+  its own before the check, and success clears it later. For checks too slow to run under a
+  lock (SRP's proof, two 3072-bit exponentiations) and for ChangePassword.
 """
 
 from __future__ import annotations
@@ -32,18 +38,35 @@ def backoff(failures: int) -> float:
     return min(2.0 ** (failures - THRESHOLD), CAP_SECONDS)
 
 
+def attempt(tx: Tx, pool_id: str, key: str, now: float) -> LockoutState:
+    """Takes the user's lockout row lock for the rest of ``tx`` and returns the counter;
+    refuses the attempt (uncounted) while the user is locked out."""
+    state = tx.lock_lockout(pool_id, key)
+    if state.locked_until > now:
+        raise NotAuthorizedException(EXCEEDED)
+    return state
+
+
+def failed(tx: Tx, pool_id: str, key: str, state: LockoutState, now: float) -> None:
+    """Counts a failed attempt (``state`` from ``attempt``, in the same transaction)."""
+    failures = state.failures
+    if failures and now - state.last_attempt >= IDLE_RESET_SECONDS:
+        failures = 0
+    failures += 1
+    tx.save_lockout(pool_id, key, LockoutState(failures, now + backoff(failures) if
+                                               failures >= THRESHOLD else 0.0, now))
+
+
+def succeeded(tx: Tx, pool_id: str, key: str, state: LockoutState) -> None:
+    """A successful attempt forgives earlier failures (writes only if there were any)."""
+    if state != LockoutState():
+        clear(tx, pool_id, key)
+
+
 def reserve(store: Store, pool_id: str, key: str, now: float) -> None:
     """Counts an attempt before the check; refuses it while the user is locked out."""
     with store.transaction() as tx:
-        state = tx.lock_lockout(pool_id, key)
-        if state.locked_until > now:
-            raise NotAuthorizedException(EXCEEDED)
-        failures = state.failures
-        if failures and now - state.last_attempt >= IDLE_RESET_SECONDS:
-            failures = 0
-        failures += 1
-        tx.save_lockout(pool_id, key, LockoutState(failures, now + backoff(failures) if
-                                                   failures >= THRESHOLD else 0.0, now))
+        failed(tx, pool_id, key, attempt(tx, pool_id, key, now), now)
 
 
 def clear(tx: Tx, pool_id: str, key: str) -> None:

@@ -6,6 +6,10 @@
    its second factor; OPTIONAL pools have no enrolled factors yet, so none applies);
 4. tokens: refresh-token family stored, lockout cleared, any spent session recorded —
    all in one transaction — then the ID and access tokens are signed.
+
+``proceed`` does it all. A flow that already has a write transaction open (the plaintext
+password flows check the password in it) calls ``record`` inside it and ``finish`` after it
+commits: signing and sealing never happen while a transaction holds locks.
 """
 
 from __future__ import annotations
@@ -35,34 +39,55 @@ class Completed:
     updated_user: bool = False
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What ``record`` decided inside the transaction: tokens to sign (``grant`` and the stored
+    ``refresh`` token) or, without a grant, the NEW_PASSWORD_REQUIRED challenge for ``user``."""
+
+    user: User
+    grant: tokens.TokenGrant | None = None
+    refresh: str | None = None
+
+
 def proceed(ctx: FlowContext, done: Completed) -> dict[str, Any]:
+    with ctx.auth.rt.store.transaction() as tx:
+        outcome = record(ctx, tx, done)
+    return finish(ctx, outcome)
+
+
+def record(ctx: FlowContext, tx: Tx, done: Completed) -> Outcome:
+    """The database half of the next step, inside the caller's write transaction."""
     user = done.user
-    store = ctx.auth.rt.store
     if user.status == UserStatus.FORCE_CHANGE_PASSWORD:
-        session = new_session(
-            ctx.auth, pool_id=ctx.pool.id, client_id=ctx.client.client_id, username=user.username,
-            challenge=NEW_PASSWORD_REQUIRED, flow=ctx.call.flow or NEW_PASSWORD_REQUIRED,
-            lifetime=ctx.client.auth_session_validity_seconds,
-        )
-        with store.transaction() as tx:
-            _record(tx, ctx, done)
-        return {
-            "ChallengeName": NEW_PASSWORD_REQUIRED,
-            "ChallengeParameters": new_password_parameters(ctx, user),
-            "Session": seal(ctx.auth, session),
-        }
+        _record(tx, ctx, done)
+        return Outcome(user)
     if ctx.pool.mfa_configuration == "ON":
         raise InvalidUserPoolConfigurationException(
             "This user pool requires MFA, which this server does not implement yet; "
             "set MfaConfiguration to OFF or OPTIONAL."
         )
-    auth_time = int(ctx.auth.rt.clock.now())
-    with store.transaction() as tx:
-        _record(tx, ctx, done)
-        grant = tokens.TokenGrant(ctx.pool, ctx.client, user, tokens.group_names(tx, user), auth_time,
-                                  new_uuid(ctx.auth.rt.random), ctx.issuer)
-        refresh = tokens.new_refresh_token(ctx.auth, tx, grant)
-    return {"ChallengeParameters": {}, "AuthenticationResult": tokens.sign_tokens(ctx.auth, grant, refresh)}
+    _record(tx, ctx, done)
+    grant = tokens.TokenGrant(ctx.pool, ctx.client, user, tokens.group_names(tx, user),
+                              int(ctx.auth.rt.clock.now()), new_uuid(ctx.auth.rt.random), ctx.issuer)
+    return Outcome(user, grant, tokens.new_refresh_token(ctx.auth, tx, grant))
+
+
+def finish(ctx: FlowContext, outcome: Outcome) -> dict[str, Any]:
+    """The response, after the transaction of ``record`` committed: signed tokens or a sealed session."""
+    if outcome.grant is not None:
+        return {"ChallengeParameters": {},
+                "AuthenticationResult": tokens.sign_tokens(ctx.auth, outcome.grant, outcome.refresh)}
+    user = outcome.user
+    session = new_session(
+        ctx.auth, pool_id=ctx.pool.id, client_id=ctx.client.client_id, username=user.username,
+        challenge=NEW_PASSWORD_REQUIRED, flow=ctx.call.flow or NEW_PASSWORD_REQUIRED,
+        lifetime=ctx.client.auth_session_validity_seconds,
+    )
+    return {
+        "ChallengeName": NEW_PASSWORD_REQUIRED,
+        "ChallengeParameters": new_password_parameters(ctx, user),
+        "Session": seal(ctx.auth, session),
+    }
 
 
 def _record(tx: Tx, ctx: FlowContext, done: Completed) -> None:

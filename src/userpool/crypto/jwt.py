@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 import math
 import re
@@ -30,6 +31,8 @@ SUPPORTED_ALGORITHMS = frozenset({"RS256"})
 MAX_TOKEN_LENGTH = 64 * 1024
 
 _B64URL = re.compile(r"[A-Za-z0-9_-]*")
+_PKCS1V15 = padding.PKCS1v15()
+_SHA256 = hashes.SHA256()
 
 
 class InvalidToken(Exception):
@@ -118,11 +121,17 @@ def sign(claims: Mapping[str, Any], private_key: rsa.RSAPrivateKey, kid: str) ->
     """
     if not isinstance(private_key, rsa.RSAPrivateKey):
         raise TypeError("RS256 needs an RSA private key")
-    header = json.dumps({"kid": kid, "alg": "RS256"}, separators=(",", ":"), ensure_ascii=False)
     payload = json.dumps(dict(claims), separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-    signing_input = _b64url_encode(header.encode("utf-8")) + "." + _b64url_encode(payload.encode("utf-8"))
-    signature = private_key.sign(signing_input.encode("ascii"), padding.PKCS1v15(), hashes.SHA256())
+    signing_input = _encoded_header(kid) + "." + _b64url_encode(payload.encode("utf-8"))
+    signature = private_key.sign(signing_input.encode("ascii"), _PKCS1V15, _SHA256)
     return signing_input + "." + _b64url_encode(signature)
+
+
+@functools.lru_cache(maxsize=1024)
+def _encoded_header(kid: str) -> str:
+    """The base64url JOSE header of a key: the same text for every token it signs."""
+    header = json.dumps({"kid": kid, "alg": "RS256"}, separators=(",", ":"), ensure_ascii=False)
+    return _b64url_encode(header.encode("utf-8"))
 
 
 def decode_unverified(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -178,7 +187,7 @@ def verify(
     signature = _b64url_decode(encoded_signature)
     signing_input = (encoded_header + "." + encoded_claims).encode("ascii")
     try:
-        key.verify(signature, signing_input, padding.PKCS1v15(), hashes.SHA256())
+        key.verify(signature, signing_input, _PKCS1V15, _SHA256)
     except InvalidSignature as exc:
         raise InvalidToken("bad signature") from exc
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 from userpool.model.ports import Random
 
 _ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
@@ -37,8 +35,13 @@ def new_client_secret(random: Random) -> str:
 
 
 def new_uuid(random: Random) -> str:
-    """A version-4 UUID from the injected random source (lower case)."""
-    return str(uuid.UUID(bytes=random.bytes(16), version=4))
+    """A version-4 UUID (RFC 9562 §5.4) from the injected random source, lower case: the 122
+    random bits of 16 random bytes, with the version and variant bits set."""
+    raw = bytearray(random.bytes(16))
+    raw[6] = (raw[6] & 0x0F) | 0x40
+    raw[8] = (raw[8] & 0x3F) | 0x80
+    h = raw.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def pool_arn(region: str, account_id: str, pool_id: str) -> str:

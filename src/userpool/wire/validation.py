@@ -488,11 +488,13 @@ def prepare() -> None:
     _model()
 
 
+@functools.cache
 def operation_names() -> frozenset[str]:
     """Every operation of the ``cognito-idp`` model (122 in botocore 1.43.11)."""
     return frozenset(_model().operations)
 
 
+@functools.cache
 def public_operation_names() -> frozenset[str]:
     """Operations the model marks ``smithy.api#noAuth``: callable without SigV4 (spec §1.6)."""
     return frozenset(name for name, op in _model().operations.items() if op.public)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from userpool.auth.context import FlowContext
-from userpool.auth.first_factor import verify_password
+from userpool.auth.first_factor import WRONG, check_password, password_holder
 from userpool.auth.flows.base import AuthFlow
-from userpool.auth.next_step import Completed, proceed
+from userpool.auth.next_step import Completed, finish, record
+from userpool.model.errors import NotAuthorizedException
 
 
 class UserPasswordAuthFlow(AuthFlow):
@@ -16,5 +17,13 @@ class UserPasswordAuthFlow(AuthFlow):
     enabled_by = ("ALLOW_USER_PASSWORD_AUTH", "USER_PASSWORD_AUTH")
 
     def start(self, ctx: FlowContext) -> dict[str, Any]:
-        user = verify_password(ctx, ctx.param("USERNAME"), ctx.param("PASSWORD"))
-        return proceed(ctx, Completed(user, lockout_key=user.username))
+        """One write transaction: the password checked under the user's lockout lock, its
+        outcome counted, and on success the next step recorded (e.g. the refresh token)."""
+        typed, password = ctx.param("USERNAME"), ctx.param("PASSWORD")
+        user = password_holder(ctx, typed)
+        with ctx.auth.rt.store.transaction() as tx:
+            refusal = check_password(ctx, tx, user, typed, password)
+            outcome = record(ctx, tx, Completed(user)) if refusal is None and user is not None else None
+        if outcome is None:  # committed: the failure is counted
+            raise refusal or NotAuthorizedException(WRONG)
+        return finish(ctx, outcome)
