@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from userpool.auth.runtime import AuthRuntime
 from userpool.directory import usernames
@@ -35,6 +36,7 @@ class FlowContext:
     pool: UserPool
     client: AppClient
     named: User | None = None
+    preloaded: Any = None  # what the flow's ``preload`` read in the same transaction
 
     def find_user(self, typed: str) -> User | None:
         """The user ``typed`` refers to; no database read when it is the call's USERNAME."""

@@ -52,7 +52,7 @@ NOT_YET_CHALLENGES = {
 NEVER_ISSUED = {"ADMIN_NO_SRP_AUTH": "a legacy challenge name Cognito never issues (spec §5)"}
 
 
-def _context(auth: AuthRuntime, call: AuthCall) -> FlowContext:
+def _context(auth: AuthRuntime, call: AuthCall, flow: AuthFlow | None = None) -> FlowContext:
     with auth.rt.store.read() as tx:
         if call.admin:
             pool = get_pool(tx, call.pool_id or "")
@@ -65,7 +65,8 @@ def _context(auth: AuthRuntime, call: AuthCall) -> FlowContext:
             pool = found
         typed = call.parameters.get("USERNAME")
         named = usernames.resolve(tx, pool, typed) if typed else None
-    return FlowContext(auth, call, pool, client, named)
+        preloaded = flow.preload(tx, call.parameters, pool, client) if flow is not None else None
+    return FlowContext(auth, call, pool, client, named, preloaded)
 
 
 def _check_enabled(ctx: FlowContext, flow: AuthFlow) -> None:
@@ -92,7 +93,7 @@ def initiate(auth: AuthRuntime, call: AuthCall) -> dict[str, Any]:
         raise InvalidParameterException("Initiate Auth method not supported.")
     if (call.admin and not flow.admin) or (not call.admin and not flow.public):
         raise InvalidParameterException("Initiate Auth method not supported.")
-    ctx = _context(auth, call)
+    ctx = _context(auth, call, flow)
     _check_enabled(ctx, flow)
     return flow.start(ctx)
 
@@ -112,7 +113,7 @@ def respond(auth: AuthRuntime, call: AuthCall) -> dict[str, Any]:
 def get_tokens_from_refresh_token(auth: AuthRuntime, call: AuthCall, client_secret: str | None) -> dict[str, Any]:
     """GetTokensFromRefreshToken (spec §3.3): the refresh flow, authenticated by ClientSecret."""
     flow = FLOWS["REFRESH_TOKEN_AUTH"]
-    ctx = _context(auth, call)
+    ctx = _context(auth, call, flow)
     _check_enabled(ctx, flow)
 
     def authenticate_client(client: AppClient, _username: str, _hash: str | None) -> None:

@@ -186,9 +186,10 @@ def _revoked(tx: Tx, pool_id: str, user: User, claims: Mapping[str, Any]) -> boo
     return revoked_at is not None and float(claims.get("iat", 0)) <= revoked_at
 
 
-def refresh_grant(auth: AuthRuntime, tx: Tx, pool: UserPool, client: AppClient, record: RefreshTokenRecord,
-                  issuer: str, device_key: str | None) -> TokenGrant:
-    """Checks a stored refresh token for REFRESH_TOKEN_AUTH (spec §3.3); returns the grant to sign."""
+def refresh_grant(auth: AuthRuntime, pool: UserPool, client: AppClient, record: RefreshTokenRecord,
+                  user: User | None, groups: tuple[str, ...], issuer: str, device_key: str | None) -> TokenGrant:
+    """Checks a stored refresh token and its user (as read with it) for REFRESH_TOKEN_AUTH
+    (spec §3.3); returns the grant to sign."""
     if record.pool_id != pool.id or record.client_id != client.client_id:
         raise NotAuthorizedException("Invalid Refresh Token")
     if record.revoked:
@@ -197,10 +198,8 @@ def refresh_grant(auth: AuthRuntime, tx: Tx, pool: UserPool, client: AppClient, 
         raise NotAuthorizedException("Refresh Token has expired")
     if record.device_key is not None and device_key != record.device_key:
         raise NotAuthorizedException("Invalid Refresh Token")
-    user = tx.get_user(pool.id, record.username)
     if user is None:
         raise NotAuthorizedException("Invalid Refresh Token")
     if not user.enabled:
         raise NotAuthorizedException("User is disabled.")
-    return TokenGrant(pool, client, user, group_names(tx, user), record.auth_time, record.origin_jti, issuer,
-                      record.device_key)
+    return TokenGrant(pool, client, user, groups, record.auth_time, record.origin_jti, issuer, record.device_key)

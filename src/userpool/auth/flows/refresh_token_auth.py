@@ -8,15 +8,16 @@ authenticates the client with the raw ``ClientSecret`` instead of a SECRET_HASH.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from userpool.auth import tokens
 from userpool.auth.context import FlowContext
 from userpool.auth.flows.base import AuthFlow
 from userpool.directory.client_auth import check_secret_hash
-from userpool.model.entities import AppClient
+from userpool.model.entities import AppClient, UserPool
 from userpool.model.errors import InvalidParameterException, NotAuthorizedException
+from userpool.model.ports import Tx
 
 
 class RefreshTokenAuthFlow(AuthFlow):
@@ -32,15 +33,24 @@ class RefreshTokenAuthFlow(AuthFlow):
             )
         return {"ChallengeParameters": {}, "AuthenticationResult": self.issue(ctx, check_secret_hash)}
 
+    def preload(self, tx: Tx, parameters: Mapping[str, str], pool: UserPool, client: AppClient) -> Any:
+        """The token's record, its user and the user's groups, read with the pool and client."""
+        token = parameters.get("REFRESH_TOKEN")
+        record = tx.get_refresh_token(tokens.hash_refresh_token(token)) if token else None
+        if record is None or record.pool_id != pool.id or record.client_id != client.client_id:
+            return None
+        user = tx.get_user(pool.id, record.username)
+        return record, user, tokens.group_names(tx, user) if user is not None else ()
+
     @staticmethod
     def issue(ctx: FlowContext, authenticate_client: Callable[[AppClient, str, str | None], None]) -> dict[str, Any]:
         """The AuthenticationResult of a refresh: the client authenticated over the token's
-        internal username, then every check on the token and its user, in one read."""
-        with ctx.auth.rt.store.read() as tx:
-            record = tx.get_refresh_token(tokens.hash_refresh_token(ctx.param("REFRESH_TOKEN")))
-            if record is None or record.client_id != ctx.client.client_id:
-                raise NotAuthorizedException("Invalid Refresh Token")
-            authenticate_client(ctx.client, record.username, ctx.optional("SECRET_HASH"))
-            grant = tokens.refresh_grant(ctx.auth, tx, ctx.pool, ctx.client, record, ctx.issuer,
-                                         ctx.optional("DEVICE_KEY"))
+        internal username, then every check on the token and its user (all read by ``preload``)."""
+        ctx.param("REFRESH_TOKEN")
+        if ctx.preloaded is None:
+            raise NotAuthorizedException("Invalid Refresh Token")
+        record, user, groups = ctx.preloaded
+        authenticate_client(ctx.client, record.username, ctx.optional("SECRET_HASH"))
+        grant = tokens.refresh_grant(ctx.auth, ctx.pool, ctx.client, record, user, groups, ctx.issuer,
+                                     ctx.optional("DEVICE_KEY"))
         return tokens.sign_tokens(ctx.auth, grant, None)

@@ -5,28 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Row, bindparam, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from userpool.model.entities import CodePurpose, LockoutState, VerificationCode
 from userpool.storage.sql.repos.base import Prepared, TxBase
 from userpool.storage.sql.schema import codes, lockout
 
-
-def _lock_lockout(dialect: Any) -> Prepared:
-    """Creates the zero row or, when it exists, takes its row lock, returning the state in the same
-    statement: ``DO UPDATE`` that changes nothing still locks the conflicting row on PostgreSQL,
-    so concurrent sign-ins of one user queue on it until the holder commits. (On SQLite the
-    transaction's BEGIN IMMEDIATE write lock already serializes every writer.)"""
-    zero = dialect.insert(lockout).values(
-        pool_id=bindparam("pool_id"), key=bindparam("key"), failures=0, locked_until=0.0, last_attempt=0.0
-    )
-    return Prepared(
-        zero.on_conflict_do_update(index_elements=["pool_id", "key"], set_={"failures": lockout.c.failures})
-        .returning(lockout.c.failures, lockout.c.locked_until, lockout.c.last_attempt)
-    )
-
-
-_LOCK_LOCKOUT = {"sqlite": _lock_lockout(sqlite), "postgresql": _lock_lockout(postgresql)}
+# The counter, read under the row lock on PostgreSQL. SQLAlchemy's SQLite compiler drops FOR
+# UPDATE: there every write transaction already holds the database's write lock.
+_LOCK_LOCKOUT = Prepared(
+    select(lockout.c.failures, lockout.c.locked_until, lockout.c.last_attempt)
+    .where(lockout.c.pool_id == bindparam("pool_id"), lockout.c.key == bindparam("key"))
+    .with_for_update()
+)
 _GET_CODE = select(codes).where(
     codes.c.pool_id == bindparam("pool_id"),
     codes.c.username == bindparam("username"),
@@ -38,7 +28,20 @@ class LockoutRepoMixin(TxBase):
     """Failed sign-in counters, one row per (pool, key); the key is the username."""
 
     def lock_lockout(self, pool_id: str, key: str) -> LockoutState:
-        row = self._rows(_LOCK_LOCKOUT[self._dialect], {"pool_id": pool_id, "key": key})[0]
+        """The counter (zero if the user has none), locked until the transaction ends.
+
+        A user's first sign-in on PostgreSQL creates the zero row so there is a row to lock:
+        concurrent sign-ins of one user then queue on it. Later ones only lock it (no new row
+        version), and a SQLite transaction needs no row lock at all, so a sign-in that neither
+        fails nor follows failures writes nothing here.
+        """
+        ids = {"pool_id": pool_id, "key": key}
+        row = self._first(_LOCK_LOCKOUT, ids)
+        if row is None and self._dialect == "postgresql":
+            self._insert_ignore(lockout, {**ids, "failures": 0, "locked_until": 0.0, "last_attempt": 0.0})
+            row = self._first(_LOCK_LOCKOUT, ids)
+        if row is None:
+            return LockoutState()
         return LockoutState(failures=int(row.failures), locked_until=row.locked_until, last_attempt=row.last_attempt)
 
     def save_lockout(self, pool_id: str, key: str, state: LockoutState) -> None:
