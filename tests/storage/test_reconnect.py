@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 import psycopg
 import pytest
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from tests.conftest import postgres_admin_url
 from tests.storage.helpers import POOL_ID, XorBox, make_pool
