@@ -149,8 +149,10 @@ def main(argv: list[str] | None = None) -> int:
                 results += bench_server(servers, name, args, info)
             for r in results:
                 r.floor_ms = out["floor"]["flows"].get(r.flow)
-                if r.server_cpu_ms_per_login is not None and r.floor_ms:
+                median = out["floor"]["flows_median"].get(r.flow)
+                if r.server_cpu_ms_per_login is not None and r.floor_ms and median:
                     r.floor_ratio = r.server_cpu_ms_per_login / r.floor_ms
+                    r.median_ratio = r.server_cpu_ms_per_login / median
             out["results"] = [asdict(r) for r in results]
             out["ratios"] = report.ratios(results)
     text = report.format_table(out)

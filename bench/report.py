@@ -71,6 +71,9 @@ def format_table(report: dict[str, Any]) -> str:
     lines.append("# crypto floor, min CPU ms on one core: "
                  + ", ".join(f"{k} {v:.2f}" for k, v in floor["flows"].items())
                  + "  (ops: " + ", ".join(f"{k} {v:.2f}" for k, v in floor["operations"].items()) + ")")
+    if "flows_median" in floor:
+        lines.append("# the same cryptography, median CPU ms (this machine's noise): "
+                     + ", ".join(f"{k} {v:.2f}" for k, v in floor["flows_median"].items()))
     for name, s in report["servers"].items():
         extra = f" — {s['error']}" if s.get("error") else ""
         lines.append(f"# {name}: {s.get('version', '?')}{extra}")
@@ -83,7 +86,7 @@ def format_table(report: dict[str, Any]) -> str:
     if report["mode"] == "long":
         return "\n".join([*lines, "", *format_long(report["long"])])
     header = (f"{'server':<18} {'flow':<9} {'c':>3} {'logins/s':>9} {'p50 ms':>8} {'p99 ms':>8} "
-              f"{'srv CPU ms/login':>16} {'×floor':>7} {'client CPU ms/login':>19} {'errors':>6}")
+              f"{'srv CPU ms/login':>16} {'×floor':>7} {'×median':>7} {'client CPU ms/login':>19} {'errors':>6}")
     lines += ["", header, "-" * len(header)]
     said: set[tuple[str, ...]] = set()
     for r in report["results"]:
@@ -98,6 +101,7 @@ def format_table(report: dict[str, Any]) -> str:
         lines.append(
             lead + _num(r["logins_per_s"], 9) + " " + _num(r["p50_ms"], 8, 2) + " " + _num(r["p99_ms"], 8, 2) + " "
             + _num(r["server_cpu_ms_per_login"], 16, 2) + " " + _num(r["floor_ratio"], 7, 2) + " "
+            + _num(r.get("median_ratio"), 7, 2) + " "
             + _num(r["client_cpu_ms_per_login"], 19, 2) + f" {r['errors']:>6}"
         )
         for sample in r["error_samples"]:

@@ -290,6 +290,7 @@ class RunResult:
     client_cpu_ms_per_login: float | None = None
     floor_ms: float | None = None
     floor_ratio: float | None = None
+    median_ratio: float | None = None  # server CPU ÷ the median (not minimum) of the same cryptography
 
 
 def _percentile(sorted_ns: list[int], q: float) -> float | None:

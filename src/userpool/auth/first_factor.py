@@ -3,8 +3,8 @@ ADMIN_NO_SRP_AUTH (and later USER_AUTH's PASSWORD): spec §3.0 steps 6–10 and 
 
 Order: SECRET_HASH, user resolution (hidden under PreventUserExistenceErrors), status
 refusals that real Cognito makes before the password check (UNCONFIRMED, RESET_REQUIRED,
-disabled), then — in one write transaction, under the user's lockout row lock — the lockout
-check, the constant-time verifier check and the recording of its outcome (``lockout.attempt``).
+disabled), the constant-time verifier check, then — in one write transaction, under the
+user's lockout row lock — the lockout check and the recording of the outcome (``settle``).
 """
 
 from __future__ import annotations
@@ -52,26 +52,33 @@ def password_holder(ctx: FlowContext, typed: str) -> User | None:
     return user
 
 
-def check_password(
-    ctx: FlowContext, tx: Tx, user: User | None, typed: str, password: str
-) -> NotAuthorizedException | None:
-    """The password check of ``password_holder``'s user, inside the caller's write transaction:
-    lockout refusal, verifier check, and the failure or success counted, atomically per user.
+def password_matches(ctx: FlowContext, user: User | None, typed: str, password: str) -> bool:
+    """The constant-time verifier check of ``password_holder``'s user; an unknown user costs the
+    same work (spec §9.3). Its result must only be acted on through ``settle``."""
+    if user is None:
+        srp.check_password(ctx.pool.name_part, typed, typed, _DECOY_SALT, _DECOY_VERIFIER)
+        return False
+    credential = user.password
+    return credential is not None and passwords.matches(ctx.pool, user.username, password, credential)
+
+
+def settle(ctx: FlowContext, tx: Tx, user: User | None, typed: str, correct: bool) -> NotAuthorizedException | None:
+    """Decides an attempt whose proof was already checked (``correct``), inside the caller's
+    write transaction and under the user's lockout row lock: refused while locked out whatever
+    the proof, otherwise the failure or success is counted in the same transaction. Attempts
+    may check their proofs concurrently, but their verdicts are reached one at a time, so no
+    more of them get an answer than the lockout schedule allows (spec §9.1).
 
     Returns the refusal to raise *after* the transaction commits (so the failure is counted),
-    or None. An unknown user costs the same work and has a counter of its own (spec §9.3).
+    or None. An unknown user has a counter of its own, keyed by the typed name.
     """
     now = ctx.auth.rt.clock.now()
     key = user.username if user is not None else lockout.key_for_unknown(typed)
     state = lockout.attempt(tx, ctx.pool.id, key, now)
-    if user is None:
-        srp.check_password(ctx.pool.name_part, typed, typed, _DECOY_SALT, _DECOY_VERIFIER)
+    if user is None or user.password is None or not correct:
         lockout.failed(tx, ctx.pool.id, key, state, now)
         return NotAuthorizedException(WRONG)
     credential = user.password
-    if credential is None or not passwords.matches(ctx.pool, user.username, password, credential):
-        lockout.failed(tx, ctx.pool.id, key, state, now)
-        return NotAuthorizedException(WRONG)
     if credential.temporary and credential.expires_at is not None and credential.expires_at <= now:
         lockout.failed(tx, ctx.pool.id, key, state, now)
         return NotAuthorizedException(TEMPORARY_EXPIRED)

@@ -8,13 +8,14 @@ successful sign-in and after 15 idle minutes.
 Concurrency — N concurrent wrong attempts, from any number of processes, can test at most
 as many passwords as the schedule allows. Two ways to get there:
 
-- ``attempt`` / ``failed`` / ``succeeded``: the check runs inside the caller's write
-  transaction while it holds the user's lockout row lock, and its outcome is recorded in the
-  same transaction. For cheap checks (the plaintext flows' verifier, about 0.15 ms): one
-  transaction per sign-in, and a clean success writes nothing to the lockout table.
-- ``reserve`` then ``clear``: the attempt is counted as a failure in a short transaction of
-  its own before the check, and success clears it later. For checks too slow to run under a
-  lock (SRP's proof, two 3072-bit exponentiations) and for ChangePassword.
+- ``attempt`` / ``failed`` / ``succeeded`` (through ``first_factor.settle``): the proof is
+  checked first, without any lock, but its result is only acted on inside a write transaction
+  that holds the user's lockout row lock and records the outcome: verdicts are reached one at
+  a time, and none is given while the user is locked out. One transaction per sign-in, and a
+  clean success writes nothing to the lockout table. Used by the plaintext flows and SRP.
+- ``reserve`` then ``clear``: the attempt is counted as a failure in a transaction of its own
+  before anything else; success clears it later. Used where there is no proof to settle (an
+  SRP proof for an unknown user) and by ChangePassword.
 """
 
 from __future__ import annotations

@@ -4,8 +4,9 @@
 2. device authentication (not yet: no device tracking in this server);
 3. MFA (not yet: a pool with MfaConfiguration ON is refused rather than signed in without
    its second factor; OPTIONAL pools have no enrolled factors yet, so none applies);
-4. tokens: refresh-token family stored, lockout cleared, any spent session recorded —
-   all in one transaction — then the ID and access tokens are signed.
+4. tokens: refresh-token family stored and any spent session recorded — in one transaction,
+   the one in which the first factor's lockout verdict was recorded — then the ID and access
+   tokens are signed.
 
 ``proceed`` does it all. A flow that already has a write transaction open (the plaintext
 password flows check the password in it) calls ``record`` inside it and ``finish`` after it
@@ -18,7 +19,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from userpool.auth import housekeeping, lockout, tokens
+from userpool.auth import housekeeping, tokens
 from userpool.auth.context import FlowContext
 from userpool.auth.session import AuthSession, new_session, seal, spend
 from userpool.directory.ids import new_uuid
@@ -34,7 +35,6 @@ class Completed:
     """What the finished step leaves to record: the user it changed and the session it spent."""
 
     user: User
-    lockout_key: str | None = None
     spent: AuthSession | None = None
     updated_user: bool = False
 
@@ -95,8 +95,6 @@ def _record(tx: Tx, ctx: FlowContext, done: Completed) -> None:
         spend(tx, done.spent)
     if done.updated_user:
         tx.update_user(done.user)
-    if done.lockout_key is not None:
-        lockout.clear(tx, ctx.pool.id, done.lockout_key)
     if housekeeping.due(ctx.auth.rt.random):
         housekeeping.purge(tx, ctx.auth.rt.clock.now())
 

@@ -17,9 +17,9 @@ from typing import Any
 from userpool.auth import lockout
 from userpool.auth.challenges.base import Challenge, bind
 from userpool.auth.context import FlowContext
-from userpool.auth.first_factor import TEMPORARY_EXPIRED, WRONG, check_user_state
+from userpool.auth.first_factor import WRONG, check_user_state, settle
 from userpool.auth.flows.user_srp_auth import PASSWORD_VERIFIER, SRP_AAD
-from userpool.auth.next_step import Completed, proceed
+from userpool.auth.next_step import Completed, finish, record
 from userpool.auth.session import EXPIRED, AuthSession, open_session
 from userpool.crypto import srp
 from userpool.model.errors import NotAuthorizedException, ResourceNotFoundException
@@ -56,21 +56,26 @@ class PasswordVerifierChallenge(Challenge):
         if user is None or user.password is None:
             raise NotAuthorizedException(WRONG)
         check_user_state(ctx, user)
-        lockout.reserve(ctx.auth.rt.store, ctx.pool.id, user.username, now)
-        if not _timestamp_ok(timestamp, now, ctx.auth.srp_timestamp_skew):
-            raise NotAuthorizedException(WRONG)
-        try:
-            key = srp.session_key(int(state.data["A"], 16), int(state.data["B"], 16), int(state.data["b"], 16),
-                                  user.password.verifier)
-            block_bytes = base64.b64decode(block, validate=True)
-        except (srp.SrpError, binascii.Error, ValueError):
-            raise NotAuthorizedException(WRONG) from None
-        if not srp.verify_claim(key, ctx.pool.name_part, user.username, block_bytes, timestamp, signature):
-            raise NotAuthorizedException(WRONG)
-        credential = user.password
-        if credential.temporary and credential.expires_at is not None and credential.expires_at <= now:
-            raise NotAuthorizedException(TEMPORARY_EXPIRED)
-        return proceed(ctx, Completed(user, lockout_key=user.username, spent=state))
+        correct = _timestamp_ok(timestamp, now, ctx.auth.srp_timestamp_skew) and _proof_ok(
+            ctx, state, user.password.verifier, user.username, block, timestamp, signature)
+        with ctx.auth.rt.store.transaction() as tx:
+            refusal = settle(ctx, tx, user, user.username, correct)
+            outcome = record(ctx, tx, Completed(user, spent=state)) if refusal is None else None
+        if outcome is None:  # committed: the failure is counted
+            raise refusal or NotAuthorizedException(WRONG)
+        return finish(ctx, outcome)
+
+
+def _proof_ok(ctx: FlowContext, state: AuthSession, verifier: bytes, username: str, block: str, timestamp: str,
+              signature: str) -> bool:
+    """The client's proof of the password (two 3072-bit exponentiations): checked before the
+    lockout lock is taken, and only acted on under it (``first_factor.settle``)."""
+    try:
+        key = srp.session_key(int(state.data["A"], 16), int(state.data["B"], 16), int(state.data["b"], 16), verifier)
+        block_bytes = base64.b64decode(block, validate=True)
+    except (srp.SrpError, binascii.Error, ValueError):
+        return False
+    return srp.verify_claim(key, ctx.pool.name_part, username, block_bytes, timestamp, signature)
 
 
 def _timestamp_ok(value: str, now: float, skew: float) -> bool:
