@@ -126,9 +126,9 @@ def test_keyring_add_is_idempotent_and_loads_each_pem_once(
     calls: list[bytes] = []
     real_load = serialization.load_pem_private_key
 
-    def counting_load(data: bytes, password: bytes | None) -> object:
+    def counting_load(data: bytes, password: bytes | None, **options: bool) -> object:
         calls.append(data)
-        return real_load(data, password=password)
+        return real_load(data, password=password, **options)
 
     monkeypatch.setattr("userpool.crypto.keys.load_pem_private_key", counting_load)
     ring = KeyRing()
