@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import pickle
 import sqlite3
 import threading
 from pathlib import Path
@@ -127,3 +129,18 @@ def test_read_transaction_refuses_writes_on_postgres(store: SqlStore) -> None:
         return  # SQLite's deferred read transaction is not enforced read-only
     with pytest.raises(DBAPIError, match="read-only"), store.read() as tx:
         tx.insert_pool(make_pool())
+
+
+def test_pools_and_clients_read_back_as_plain_values(pool_store: SqlStore) -> None:
+    """Parsed pools and clients are shared between requests (an LRU keyed by the row): they
+    must still be ordinary values, equal to what was stored and picklable (the bench's seeder
+    sends them to worker processes)."""
+    with pool_store.read() as tx:
+        first, again = tx.get_pool(POOL_ID), tx.get_pool(POOL_ID)
+    assert first == make_pool() and again == first
+    assert pickle.loads(pickle.dumps(first)) == first
+    renamed = dataclasses.replace(make_pool(), name="renamed", last_modified=first.last_modified if first else 0.0)
+    with pool_store.transaction() as tx:
+        tx.update_pool(renamed)
+    with pool_store.read() as tx:
+        assert tx.get_pool(POOL_ID) == renamed  # a changed row is parsed anew

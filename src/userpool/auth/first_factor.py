@@ -9,8 +9,12 @@ user's lockout row lock — the lockout check and the recording of the outcome (
 
 from __future__ import annotations
 
+from typing import Any
+
 from userpool.auth import lockout
 from userpool.auth.context import FlowContext
+from userpool.auth.next_step import Completed, finish, record
+from userpool.auth.session import AuthSession
 from userpool.crypto import srp
 from userpool.directory import passwords
 from userpool.directory.client_auth import check_secret_hash
@@ -84,3 +88,16 @@ def settle(ctx: FlowContext, tx: Tx, user: User | None, typed: str, correct: boo
         return NotAuthorizedException(TEMPORARY_EXPIRED)
     lockout.succeeded(tx, ctx.pool.id, key, state)
     return None
+
+
+def conclude(ctx: FlowContext, user: User | None, typed: str, correct: bool,
+             spent: AuthSession | None = None) -> dict[str, Any]:
+    """The end of a first factor whose proof was checked: one write transaction settles the
+    attempt and, on success, records the next step (the refresh token, the spent session);
+    then the tokens are signed, or the refusal is raised once the failure is committed."""
+    with ctx.auth.rt.store.transaction() as tx:
+        refusal = settle(ctx, tx, user, typed, correct)
+        outcome = record(ctx, tx, Completed(user, spent=spent)) if refusal is None and user is not None else None
+    if outcome is None:
+        raise refusal or NotAuthorizedException(WRONG)
+    return finish(ctx, outcome)

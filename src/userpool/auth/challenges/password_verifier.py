@@ -17,9 +17,8 @@ from typing import Any
 from userpool.auth import lockout
 from userpool.auth.challenges.base import Challenge, bind
 from userpool.auth.context import FlowContext
-from userpool.auth.first_factor import WRONG, check_user_state, settle
+from userpool.auth.first_factor import WRONG, check_user_state, conclude
 from userpool.auth.flows.user_srp_auth import PASSWORD_VERIFIER, SRP_AAD
-from userpool.auth.next_step import Completed, finish, record
 from userpool.auth.session import EXPIRED, AuthSession, open_session
 from userpool.crypto import srp
 from userpool.model.errors import NotAuthorizedException, ResourceNotFoundException
@@ -58,12 +57,7 @@ class PasswordVerifierChallenge(Challenge):
         check_user_state(ctx, user)
         correct = _timestamp_ok(timestamp, now, ctx.auth.srp_timestamp_skew) and _proof_ok(
             ctx, state, user.password.verifier, user.username, block, timestamp, signature)
-        with ctx.auth.rt.store.transaction() as tx:
-            refusal = settle(ctx, tx, user, user.username, correct)
-            outcome = record(ctx, tx, Completed(user, spent=state)) if refusal is None else None
-        if outcome is None:  # committed: the failure is counted
-            raise refusal or NotAuthorizedException(WRONG)
-        return finish(ctx, outcome)
+        return conclude(ctx, user, user.username, correct, spent=state)
 
 
 def _proof_ok(ctx: FlowContext, state: AuthSession, verifier: bytes, username: str, block: str, timestamp: str,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 from collections import namedtuple
 from functools import lru_cache
-from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import bindparam, delete, select, update
@@ -97,7 +96,8 @@ class ClientRepoMixin(TxBase):
 # Every request reads its pool and client; parsing their JSON (and opening a sealed client
 # secret) costs more than reading them. Rows are immutable values, so the entity parsed from a
 # row is reused for an identical row: any change to the pool or client changes the row, and a
-# changed row simply misses. Entities are frozen and their ``config`` is read-only at the top.
+# changed row simply misses. Entities are frozen and typed read-only (``config`` is a
+# ``Mapping``: mypy refuses writes to it), so sharing one between requests is safe.
 _PARSED_CACHE_SIZE = 4096
 
 
@@ -111,7 +111,7 @@ def _client_from(box: Any, values: tuple[Any, ...]) -> AppClient:
             created=row.created,
             last_modified=row.last_modified,
             secret=None if row.secret is None else box.open(bytes(row.secret)).decode(),
-            config=MappingProxyType(load_json(row.config)),
+            config=load_json(row.config),
         )
 
 
@@ -138,6 +138,6 @@ def _pool_from_values(values: tuple[Any, ...]) -> UserPool:
         name=row.name,
         created=row.created,
         last_modified=row.last_modified,
-        config=MappingProxyType(load_json(row.config)),
+        config=load_json(row.config),
         schema=tuple(SchemaAttribute(**attribute) for attribute in load_json(row.schema)),
     )
