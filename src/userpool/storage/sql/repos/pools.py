@@ -97,22 +97,25 @@ class ClientRepoMixin(TxBase):
 # secret) costs more than reading them. Rows are immutable values, so the entity parsed from a
 # row is reused for an identical row: any change to the pool or client changes the row, and a
 # changed row simply misses. Entities are frozen and typed read-only (``config`` is a
-# ``Mapping``: mypy refuses writes to it), so sharing one between requests is safe.
-_PARSED_CACHE_SIZE = 4096
+# ``Mapping``: mypy refuses writes to it), so sharing one between requests is safe. A parsed
+# pool with its schema is some tens of KiB: the sizes bound each worker's memory, and a server
+# with more pools or clients than this in steady use parses the rest, as it did before.
+_POOLS_CACHED = 256
+_CLIENTS_CACHED = 1024
 
 
-@lru_cache(maxsize=_PARSED_CACHE_SIZE)
+@lru_cache(maxsize=_CLIENTS_CACHED)
 def _client_from(box: Any, values: tuple[Any, ...]) -> AppClient:
     row: Any = _CLIENT_ROW._make(values)
     return AppClient(
-            pool_id=row.pool_id,
-            client_id=row.client_id,
-            name=row.name,
-            created=row.created,
-            last_modified=row.last_modified,
-            secret=None if row.secret is None else box.open(bytes(row.secret)).decode(),
-            config=load_json(row.config),
-        )
+        pool_id=row.pool_id,
+        client_id=row.client_id,
+        name=row.name,
+        created=row.created,
+        last_modified=row.last_modified,
+        secret=None if row.secret is None else box.open(bytes(row.secret)).decode(),
+        config=load_json(row.config),
+    )
 
 
 def _pool_row(pool: UserPool) -> dict[str, Any]:
@@ -130,7 +133,7 @@ def _pool_from(row: Any) -> UserPool:
     return _pool_from_values(tuple(row))
 
 
-@lru_cache(maxsize=_PARSED_CACHE_SIZE)
+@lru_cache(maxsize=_POOLS_CACHED)
 def _pool_from_values(values: tuple[Any, ...]) -> UserPool:
     row: Any = _POOL_ROW._make(values)
     return UserPool(
