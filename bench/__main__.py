@@ -132,7 +132,8 @@ def main(argv: list[str] | None = None) -> int:
                    "floor_reps": args.floor_reps},
     }
     print(f"# measuring the crypto floor ({args.floor_reps} repetitions) ...", flush=True)
-    out["floor"] = floor.measure(args.floor_reps)
+    floors = [floor.measure(args.floor_reps)]  # again after each server: see floor.combine
+    out["floor"] = floors[0]
     out["servers"], out["results"], out["ratios"], out["long"] = {}, [], [], None
     with Servers(install=not args.no_install) as servers:
         if args.long:
@@ -141,12 +142,16 @@ def main(argv: list[str] | None = None) -> int:
                 servers, users=args.users, logins=args.logins, concurrency=args.concurrency[0],
                 floor_ms=out["floor"]["flows"]["password"], db=args.long_db)
             out["servers"][long_run["server"]] = {"startup_s": long_run["startup_s"], "version": long_run["version"]}
+            out["floor"] = floor.combine([*floors, floor.measure(args.floor_reps)])
+            long_run["floor_ratio"] = long_run["server_cpu_ms_per_login"] / out["floor"]["flows"]["password"]
         else:
             results: list[RunResult] = []
             for name in args.servers:
                 info: dict[str, Any] = {}
                 out["servers"][name] = info
                 results += bench_server(servers, name, args, info)
+                floors.append(floor.measure(args.floor_reps))
+            out["floor"] = floor.combine(floors)
             for r in results:
                 r.floor_ms = out["floor"]["flows"].get(r.flow)
                 median = out["floor"]["flows_median"].get(r.flow)

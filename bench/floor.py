@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import os
+import statistics
 import time
 from collections.abc import Callable
 
@@ -61,6 +62,20 @@ def _timings_ns(fn: Callable[[], object], reps: int) -> tuple[int, int]:
         took.append(time.thread_time_ns() - start)
     took.sort()
     return took[0], took[len(took) // 2]
+
+
+def combine(measurements: list[dict[str, dict[str, float]]]) -> dict[str, dict[str, float]]:
+    """One floor from several ``measure`` results taken through a run: the minimum of each
+    minimum (a slow spell of the machine during one measurement does not raise the floor) and
+    the median of the medians."""
+    first = measurements[0]
+    return {
+        "flows": {k: min(m["flows"][k] for m in measurements) for k in first["flows"]},
+        "operations": {k: min(m["operations"][k] for m in measurements) for k in first["operations"]},
+        "flows_median": {k: statistics.median(m["flows_median"][k] for m in measurements)
+                         for k in first["flows_median"]},
+        "measurements": len(measurements),  # type: ignore[dict-item]
+    }
 
 
 def measure(reps: int = 200) -> dict[str, dict[str, float]]:

@@ -68,7 +68,8 @@ def format_table(report: dict[str, Any]) -> str:
                         if s.get("startup_s") is not None)
     lines.append(f"# startup (spawn → first answered request): {startup or '-'}")
     floor = report["floor"]
-    lines.append("# crypto floor, min CPU ms on one core: "
+    taken = f" (lowest of {floor['measurements']} measurements through the run)" if floor.get("measurements") else ""
+    lines.append(f"# crypto floor, min CPU ms on one core{taken}: "
                  + ", ".join(f"{k} {v:.2f}" for k, v in floor["flows"].items())
                  + "  (ops: " + ", ".join(f"{k} {v:.2f}" for k, v in floor["operations"].items()) + ")")
     if "flows_median" in floor:
