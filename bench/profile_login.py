@@ -29,15 +29,10 @@ from botocore.credentials import Credentials
 from bench import floor as floor_mod
 from userpool.bootstrap import build_services
 from userpool.settings import Settings
-from userpool.wire import app as wire_app
 from userpool.wire import validation
 from userpool.wire.services import build_asgi_app
 
 PASSWORD = "Bench-Passw0rd!"
-
-
-async def _inline(fn: Callable[..., Any], /, *args: Any) -> Any:
-    return fn(*args)
 
 
 class InProcess:
@@ -148,7 +143,8 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as data_dir:
         services = build_services(Settings(data_dir=data_dir, db=args.db))
-        inline = args.db is None or args.db.startswith("sqlite")  # as the server decides (bootstrap.build_app)
+        # As the server decides (bootstrap.build_app); cProfile sees one thread, so it needs inline.
+        inline = args.db is None or args.db.startswith("sqlite") or bool(args.cprofile)
         client = InProcess(build_asgi_app(services, credentials=None, inline=inline))
         pool_id, client_id = setup(client, args.users)
         run = workload(client, args.flow, pool_id, client_id, args.users)
@@ -165,8 +161,6 @@ def main() -> None:
 
         store._transaction = counted  # type: ignore[attr-defined]
         profiler = cProfile.Profile() if args.cprofile else None
-        if profiler and not inline:  # cProfile sees one thread: run the handlers inline, not in to_thread
-            wire_app.asyncio.to_thread = _inline  # type: ignore[assignment]
         client_seconds[0] = 0.0
         start = time.process_time()
         if profiler:
