@@ -8,7 +8,7 @@ from contextlib import AbstractContextManager, contextmanager
 from sqlalchemy import Engine
 
 from userpool.model.ports import SecretBox, Tx
-from userpool.storage.sql.connection import TxConnection
+from userpool.storage.sql.connection import ConnectionShelf, TxConnection
 from userpool.storage.sql.engine import SQLITE_BUSY_TIMEOUT_SECONDS, make_engine
 from userpool.storage.sql.migrations import migrate
 from userpool.storage.sql.repos.tx import SqlTx
@@ -31,8 +31,10 @@ class SqlStore:
         self._read_engine = read_engine or engine
         self._box = box
         self._writer: WriterLock | None = None
+        self._shelf: ConnectionShelf | None = None
         if engine.dialect.name == "sqlite" and engine.url.database:
             self._writer = WriterLock(engine.url.database + "-writer.lock", SQLITE_BUSY_TIMEOUT_SECONDS)
+            self._shelf = ConnectionShelf(_pool_size(engine))
 
     @property
     def engine(self) -> Engine:
@@ -52,7 +54,9 @@ class SqlStore:
 
     @contextmanager
     def _transaction(self, *, write: bool) -> Iterator[Tx]:
-        conn = TxConnection(self._engine if write else self._read_engine, write=write, writer=self._writer)
+        conn = TxConnection(
+            self._engine if write else self._read_engine, write=write, writer=self._writer, shelf=self._shelf
+        )
         try:
             try:
                 yield SqlTx(conn, self._box)
@@ -64,11 +68,18 @@ class SqlStore:
             conn.close()
 
     def close(self) -> None:
+        if self._shelf is not None:
+            self._shelf.close()
         self._engine.dispose()
         if self._read_engine is not self._engine:
             self._read_engine.dispose()
         if self._writer is not None:
             self._writer.close()
+
+
+def _pool_size(engine: Engine) -> int:
+    size = getattr(engine.pool, "size", None)
+    return int(size()) if callable(size) else 1
 
 
 def open_store(url: str, box: SecretBox, *, pool_size: int = 10, max_overflow: int = 20) -> SqlStore:
