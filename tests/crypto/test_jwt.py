@@ -411,6 +411,30 @@ def test_sign_refuses_non_finite_and_non_rsa(k: Keys) -> None:
         sign(claims(), b"pem", k.kid)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {},
+        {"name": "Zoë \u2028 \"q\" \\ 🙂", "custom:n": "1"},
+        {"big": 2**70},  # beyond orjson's 64 bits: written by json
+        {"groups": ["a", "b"], "nested": {"x": [1, 2.5, None, True]}},
+    ],
+)
+def test_signed_claims_are_the_bytes_json_writes(k: Keys, extra: dict[str, Any]) -> None:
+    body = claims(**extra)
+    token = sign(body, k.key, k.kid)
+    expected = json.dumps(body, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
+    assert base64.urlsafe_b64decode(token.split(".")[1] + "==") == expected
+
+
+def test_sign_refuses_what_json_cannot_write(k: Keys) -> None:
+    for bad in ({"x": [1, float("inf")]}, {"x": {"y": float("-inf")}}, {"x": float("nan")}):
+        with pytest.raises(ValueError):
+            sign(claims(**bad), k.key, k.kid)
+    with pytest.raises(UnicodeEncodeError):  # a lone surrogate has no UTF-8
+        sign(claims(lone="\ud800"), k.key, k.kid)
+
+
 def test_integer_too_long_for_python_refused(k: Keys) -> None:
     raw = b'{"exp":1' + b"0" * 5000 + b"}"  # beyond int max_str_digits: a ValueError inside json
     with pytest.raises(InvalidToken):

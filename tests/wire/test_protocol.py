@@ -129,6 +129,28 @@ def test_encode_timestamps_blobs_and_lone_surrogates() -> None:
     assert json.loads(protocol.encode_body({"S": "\ud800x"})) == {"S": "\ud800x"}
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"AuthenticationResult": {"AccessToken": "eyJ.a-b_c", "ExpiresIn": 3600, "IdToken": "x", "TokenType": "B"}},
+        {"UserAttributes": [{"Name": "name", "Value": "Zoë \u2028 \"quoted\" \\ \t\n 🙂"}], "Enabled": True},
+        {"Big": 2**70, "Negative": -(2**63) - 1},  # beyond orjson's 64 bits
+        {"Surrogate": "\ud800", "After": "ok"},  # orjson refuses it
+        {1: "int key", "k": [1.5, 1e16, 1e-7, 0.1, -0.0]},
+        {"When": datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.UTC), "Blob": b"\xff", "Set": {"b", "a"}},
+    ],
+)
+def test_encode_writes_the_bytes_json_writes(body: dict[object, object]) -> None:
+    """encode_body writes with orjson, falling back to json: the bytes never depend on which."""
+    cleaned = protocol._drop_none(body)
+    try:
+        expected = json.dumps(cleaned, separators=(",", ":"), ensure_ascii=False, default=protocol._json_default)
+        expected_bytes = expected.encode()
+    except UnicodeEncodeError:
+        expected_bytes = json.dumps(cleaned, separators=(",", ":"), default=protocol._json_default).encode()
+    assert protocol.encode_body(body) == expected_bytes
+
+
 # --- responses --------------------------------------------------------------------------------
 def test_success_response() -> None:
     status, headers, body = protocol.success_response({"Session": None, "ChallengeName": "X"}, "rid-1")

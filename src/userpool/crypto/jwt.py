@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable, Collection, Mapping
 from typing import Any, TypeGuard
 
+import orjson
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
@@ -121,10 +122,33 @@ def sign(claims: Mapping[str, Any], private_key: rsa.RSAPrivateKey, kid: str) ->
     """
     if not isinstance(private_key, rsa.RSAPrivateKey):
         raise TypeError("RS256 needs an RSA private key")
-    payload = json.dumps(dict(claims), separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-    signing_input = _encoded_header(kid) + "." + _b64url_encode(payload.encode("utf-8"))
+    signing_input = _encoded_header(kid) + "." + _b64url_encode(_claims_json(claims))
     signature = private_key.sign(signing_input.encode("ascii"), _PKCS1V15, _SHA256)
     return signing_input + "." + _b64url_encode(signature)
+
+
+def _claims_json(claims: Mapping[str, Any]) -> bytes:
+    """Compact UTF-8 JSON of ``claims``, the same bytes as ``json.dumps(separators=(",", ":"),
+    ensure_ascii=False, allow_nan=False)``: orjson (about ten times faster), after refusing
+    NaN and infinities as ``json`` would (orjson writes them as null); anything orjson does not
+    take (an integer over 64 bits, a lone surrogate, a non-string key) goes to ``json``."""
+    _refuse_non_finite(claims)
+    try:
+        return orjson.dumps(claims if type(claims) is dict else dict(claims))
+    except orjson.JSONEncodeError:
+        return json.dumps(dict(claims), separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
+
+
+def _refuse_non_finite(value: Any) -> None:
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError("Out of range float values are not JSON compliant")
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            _refuse_non_finite(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _refuse_non_finite(item)
 
 
 @functools.lru_cache(maxsize=1024)

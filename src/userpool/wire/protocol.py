@@ -13,6 +13,8 @@ import datetime
 import json
 from typing import Any
 
+import orjson
+
 from userpool.model.errors import (
     CognitoError,
     SerializationException,
@@ -117,9 +119,22 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
+_ORJSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+
+
 def encode_body(obj: Any) -> bytes:
-    """Compact JSON; ``None`` members are omitted at every depth."""
+    """Compact JSON; ``None`` members are omitted at every depth.
+
+    orjson writes it (a sign-in's answer holds three tokens; orjson is about fifteen times
+    faster than ``json``), with the types it would handle its own way passed to
+    ``_json_default`` so the bytes are ``json``'s. Whatever orjson refuses (an integer over
+    64 bits, a lone surrogate, a non-string key) is left to ``json``.
+    """
     cleaned = _drop_none(obj)
+    try:
+        return orjson.dumps(cleaned, default=_json_default, option=_ORJSON_OPTIONS)
+    except orjson.JSONEncodeError:
+        pass
     try:
         return json.dumps(cleaned, separators=(",", ":"), ensure_ascii=False, default=_json_default).encode()
     except UnicodeEncodeError:  # lone surrogates (from \\ud800 escapes) cannot be UTF-8
