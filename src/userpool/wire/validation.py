@@ -41,14 +41,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import botocore.session
-
 from userpool.model.errors import (
     CognitoError,
     InvalidParameterException,
     SerializationException,
     UnknownOperationException,
 )
+from userpool.wire.service_model import load_service_model
 
 SERVICE_NAME = "cognito-idp"
 
@@ -473,7 +472,7 @@ def _is_public(operation_model: Any) -> bool:
 
 @functools.cache
 def _model() -> _Model:
-    service = botocore.session.get_session().get_service_model(SERVICE_NAME)
+    service = load_service_model(SERVICE_NAME)
     compiler = _Compiler()
     operations = {}
     for name in service.operation_names:

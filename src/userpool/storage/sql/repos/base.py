@@ -6,15 +6,17 @@ import json
 from collections import namedtuple
 from collections.abc import Mapping, Sequence
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Dialect, Table, bindparam
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import ClauseElement
 
 from userpool.model.ports import SecretBox
 from userpool.storage.sql.connection import TxConnection
+
+if TYPE_CHECKING:
+    from sqlalchemy.dialects import postgresql, sqlite
 
 Params = Mapping[str, Any]
 
@@ -134,8 +136,13 @@ class TxBase:
 
 
 def _dialect_insert(dialect: str, table: Table) -> postgresql.Insert | sqlite.Insert:
+    # Imported here: a server on SQLite never loads the PostgreSQL dialect (tens of ms at start).
     if dialect == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
         return postgresql.insert(table)
+    from sqlalchemy.dialects import sqlite
+
     return sqlite.insert(table)
 
 
