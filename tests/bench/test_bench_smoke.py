@@ -57,3 +57,14 @@ def test_tiny_mode_prints_table_and_writes_json(tmp_path: Path) -> None:
         assert r["p50_ms"] is not None and r["p99_ms"] is not None
     for row in report["ratios"]:
         assert {"flow", "concurrency"} <= row.keys()
+
+
+@pytest.mark.parametrize("flow", ["password", "refresh"])
+def test_the_counted_loop_of_bench_instructions_runs(flow: str) -> None:
+    """What ``bench.instructions`` runs under callgrind, run without it (a few logins), so the
+    stubs and the loop cannot rot; valgrind itself is too slow for the suite."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.instructions", "--inside", "--flow", flow, "--logins", "3", "--users", "2"],
+        cwd=REPO, capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]

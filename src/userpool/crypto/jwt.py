@@ -128,27 +128,18 @@ def sign(claims: Mapping[str, Any], private_key: rsa.RSAPrivateKey, kid: str) ->
 
 
 def _claims_json(claims: Mapping[str, Any]) -> bytes:
-    """Compact UTF-8 JSON of ``claims``, the same bytes as ``json.dumps(separators=(",", ":"),
-    ensure_ascii=False, allow_nan=False)``: orjson (about ten times faster), after refusing
-    NaN and infinities as ``json`` would (orjson writes them as null); anything orjson does not
-    take (an integer over 64 bits, a lone surrogate, a non-string key) goes to ``json``."""
-    _refuse_non_finite(claims)
+    """Compact UTF-8 JSON of ``claims``: the same bytes as ``json.dumps(separators=(",", ":"),
+    ensure_ascii=False, allow_nan=False)``, written by orjson (about ten times faster). orjson
+    writes NaN and infinities as ``null``, so any output containing ``null`` is written again
+    by ``json``, which refuses them (and otherwise writes the same bytes); so is anything
+    orjson does not take (an integer over 64 bits, a lone surrogate, a non-string key)."""
     try:
-        return orjson.dumps(claims if type(claims) is dict else dict(claims))
+        out = orjson.dumps(claims if type(claims) is dict else dict(claims))
+        if b"null" not in out:
+            return out
     except orjson.JSONEncodeError:
-        return json.dumps(dict(claims), separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
-
-
-def _refuse_non_finite(value: Any) -> None:
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise ValueError("Out of range float values are not JSON compliant")
-    elif isinstance(value, Mapping):
-        for item in value.values():
-            _refuse_non_finite(item)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            _refuse_non_finite(item)
+        pass
+    return json.dumps(dict(claims), separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
 
 
 @functools.lru_cache(maxsize=1024)
