@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from tests.storage.helpers import (
@@ -92,6 +94,27 @@ def test_client_round_trip_with_and_without_secret(pool_store: SqlStore) -> None
         assert tx.get_client("c1") == with_secret
         assert tx.get_client("c2") == without
         assert tx.get_client("missing") is None
+
+
+def test_client_with_pool_reads_both_as_the_single_reads_do(store: SqlStore) -> None:
+    pool = make_pool(schema=FULL_SCHEMA, config=FULL_CONFIG)
+    other = make_pool(OTHER_POOL_ID, name="other")
+    mine = make_client("c1", secret="s3cr3t", config={"ExplicitAuthFlows": ["ALLOW_USER_SRP_AUTH"]})
+    theirs = make_client("c2", pool_id=OTHER_POOL_ID)
+    with store.transaction() as tx:
+        tx.insert_pool(pool)
+        tx.insert_pool(other)
+        tx.insert_client(mine)
+        tx.insert_client(theirs)
+    with store.read() as tx:
+        assert tx.get_client_with_pool("c1") == (mine, pool)
+        assert tx.get_client_with_pool("c2") == (theirs, other)
+        assert tx.get_client_with_pool("missing") is None
+    updated = dataclasses.replace(pool, name="renamed", last_modified=99.0)
+    with store.transaction() as tx:
+        tx.update_pool(updated)
+    with store.read() as tx:  # a changed pool row is read anew, not served from the parsed cache
+        assert tx.get_client_with_pool("c1") == (mine, updated)
 
 
 def test_client_secret_is_sealed_at_rest(pool_store: SqlStore, box: XorBox) -> None:

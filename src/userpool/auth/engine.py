@@ -54,15 +54,15 @@ NEVER_ISSUED = {"ADMIN_NO_SRP_AUTH": "a legacy challenge name Cognito never issu
 
 def _context(auth: AuthRuntime, call: AuthCall, flow: AuthFlow | None = None) -> FlowContext:
     with auth.rt.store.read() as tx:
-        if call.admin:
+        both = tx.get_client_with_pool(call.client_id)
+        if call.admin and (both is None or both[1].id != call.pool_id):
+            # Admin calls name the pool: say which of the two is missing, pool first.
             pool = get_pool(tx, call.pool_id or "")
             client = get_client(tx, call.client_id, pool.id)
+        elif both is None:
+            raise ResourceNotFoundException(f"User pool client {call.client_id} does not exist.")
         else:
-            client = get_client(tx, call.client_id)
-            found = tx.get_pool(client.pool_id)
-            if found is None:  # pragma: no cover - clients are deleted with their pool
-                raise ResourceNotFoundException(f"User pool client {call.client_id} does not exist.")
-            pool = found
+            client, pool = both
         typed = call.parameters.get("USERNAME")
         named = usernames.resolve(tx, pool, typed) if typed else None
         preloaded = flow.preload(tx, call.parameters, pool, client) if flow is not None else None

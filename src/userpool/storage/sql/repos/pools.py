@@ -18,6 +18,12 @@ _POOL_ROW: Any = namedtuple("_POOL_ROW", [column.name for column in pools.column
 _CLIENT_ROW: Any = namedtuple("_CLIENT_ROW", [column.name for column in clients.columns])  # type: ignore[misc]
 _GET_POOL = Prepared(select(pools).where(pools.c.id == bindparam("id")))
 _GET_CLIENT = Prepared(select(clients).where(clients.c.client_id == bindparam("client_id")))
+_GET_CLIENT_WITH_POOL = Prepared(
+    select(*clients.columns, *(column.label(f"pool__{column.name}") for column in pools.columns))
+    .join_from(clients, pools, pools.c.id == clients.c.pool_id)
+    .where(clients.c.client_id == bindparam("client_id"))
+)
+_CLIENT_WIDTH = len(clients.columns)
 
 
 class PoolRepoMixin(TxBase):
@@ -59,6 +65,14 @@ class ClientRepoMixin(TxBase):
     def get_client(self, client_id: str) -> AppClient | None:
         row = self._first(_GET_CLIENT, {"client_id": client_id})
         return None if row is None else self._client_from(row)
+
+    def get_client_with_pool(self, client_id: str) -> tuple[AppClient, UserPool] | None:
+        """The client and its pool in one statement (every sign-in request starts with both)."""
+        row = self._first(_GET_CLIENT_WITH_POOL, {"client_id": client_id})
+        if row is None:
+            return None
+        values = tuple(row)
+        return self._client_from(values[:_CLIENT_WIDTH]), _pool_from_values(values[_CLIENT_WIDTH:])
 
     def update_client(self, client: AppClient) -> None:
         values = self._client_row(client)
