@@ -4,6 +4,7 @@ AdminDeleteUser, ListUsers, and how case-insensitive, UsernameAttributes and ali
 
 from __future__ import annotations
 
+import random
 import re
 import uuid
 from collections.abc import Callable
@@ -175,6 +176,21 @@ def test_admin_update_and_delete_user_attributes(idp: Any, make_pool: Callable[.
     attrs = attrs_of(idp.admin_get_user(UserPoolId=pool_id, Username="uma"))
     assert "given_name" not in attrs and "custom:team" not in attrs
     assert attrs["email"] == "uma@new.example.com" and "sub" in attrs
+
+
+def test_longest_custom_attribute_of_four_byte_characters(idp: Any, make_pool: Callable[..., str]) -> None:
+    """2048 characters outside the BMP (8 KiB of UTF-8, no pattern to compress) are stored, read
+    back and replaced: on PostgreSQL too, whose index entries are limited in size."""
+    pool_id = make_pool(Schema=[{"Name": "bio", "AttributeDataType": "String", "Mutable": True,
+                                 "StringAttributeConstraints": {"MinLength": "0", "MaxLength": "2048"}}])
+    rnd = random.Random(4)
+    bio = "".join(chr(rnd.randrange(0x20000, 0x2A6D0)) for _ in range(2048))
+    idp.admin_create_user(UserPoolId=pool_id, Username="long", MessageAction="SUPPRESS",
+                          UserAttributes=[{"Name": "custom:bio", "Value": bio}])
+    assert attrs_of(idp.admin_get_user(UserPoolId=pool_id, Username="long"))["custom:bio"] == bio
+    idp.admin_update_user_attributes(UserPoolId=pool_id, Username="long",
+                                     UserAttributes=[{"Name": "custom:bio", "Value": bio[::-1]}])
+    assert attrs_of(idp.admin_get_user(UserPoolId=pool_id, Username="long"))["custom:bio"] == bio[::-1]
 
 
 def test_admin_confirm_sign_up(

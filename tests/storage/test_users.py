@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Sequence
 
 import pytest
+from sqlalchemy import update
 
 from tests.storage.helpers import (
     OTHER_POOL_ID,
@@ -20,6 +22,8 @@ from userpool.model.entities import CodePurpose, LockoutState, User, UserStatus,
 from userpool.model.errors import StoreConflict
 from userpool.model.ports import UserFilter
 from userpool.storage import SqlStore
+from userpool.storage.sql.migrations import _cut_indexed_values
+from userpool.storage.sql.schema import INDEXED_VALUE_CHARS, user_attribute_index
 
 
 def _usernames(users: Sequence[User]) -> list[str]:
@@ -125,6 +129,67 @@ def test_attribute_index_follows_updates_and_deletes(pool_store: SqlStore) -> No
     with pool_store.read() as tx:
         assert tx.find_users_by_attribute(POOL_ID, "sub", "s1") == []
     assert raw(pool_store, "SELECT count(*) FROM user_attribute_index") == [(0,)]
+
+
+def _long(stem: str, length: int = 2048, seed: int = 7) -> str:
+    """A custom attribute at its longest, of four-byte characters in no pattern (PostgreSQL
+    compresses a repetitive index entry below its limit): 8 KiB of UTF-8."""
+    rnd = random.Random(seed)
+    return stem + "".join(chr(rnd.randrange(0x20000, 0x2A6D0)) for _ in range(length - len(stem)))
+
+
+def test_long_multibyte_attribute_values_are_stored_and_found_exactly(pool_store: SqlStore) -> None:
+    """PostgreSQL refuses index entries over 2704 bytes: values are indexed cut to
+    INDEXED_VALUE_CHARS, and lookups stay exact whatever the length."""
+    cut = INDEXED_VALUE_CHARS
+    head = _long("", cut)  # the first `cut` characters of all three values below
+    one, two, exactly = head + _long("one", 1648, seed=1), head + _long("two", 1648, seed=2), head
+    with pool_store.transaction() as tx:
+        tx.insert_user(make_user("u1", attributes={"sub": "s1", "custom:blob": one, "name": _long("Ä")}))
+        tx.insert_user(make_user("u2", attributes={"sub": "s2", "custom:blob": two}))
+        tx.insert_user(make_user("u3", attributes={"sub": "s3", "custom:blob": exactly}))
+    with pool_store.read() as tx:
+        assert _usernames(tx.find_users_by_attribute(POOL_ID, "custom:blob", one)) == ["u1"]
+        assert _usernames(tx.find_users_by_attribute(POOL_ID, "custom:blob", two)) == ["u2"]
+        assert _usernames(tx.find_users_by_attribute(POOL_ID, "custom:blob", exactly)) == ["u3"]
+        assert tx.find_users_by_attribute(POOL_ID, "custom:blob", head[:-1]) == []
+        assert tx.find_users_by_attribute(POOL_ID, "custom:blob", head + "three") == []
+        folded = tx.find_users_by_attribute(POOL_ID, "name", _long("ä"), case_insensitive=True)
+        assert _usernames(folded) == ["u1"]
+        assert folded[0].attributes["custom:blob"] == one  # the row keeps the whole value
+        assert tx.find_users_by_attribute(POOL_ID, "name", _long("ä")) == []
+        prefix = UserFilter("custom:blob", head[:200], prefix=True)
+        assert _usernames(tx.list_users(POOL_ID, 10, user_filter=prefix)) == ["u1", "u2", "u3"]
+    with pool_store.transaction() as tx:  # a change past the cut still replaces the value
+        tx.update_user(make_user("u2", attributes={"sub": "s2", "custom:blob": one}))
+    with pool_store.read() as tx:
+        assert _usernames(tx.find_users_by_attribute(POOL_ID, "custom:blob", one)) == ["u1", "u2"]
+        assert tx.find_users_by_attribute(POOL_ID, "custom:blob", two) == []
+    longest = raw(pool_store, "SELECT max(length(value)), max(length(value_fold)) FROM user_attribute_index")
+    assert longest == [(cut, cut)]
+
+
+def test_migration_2_cuts_long_indexed_values(pool_store: SqlStore) -> None:
+    """A version-1 database (SQLite could hold whole long values; PostgreSQL ones that
+    compress) is brought to the new form."""
+    whole = "Ab" * 1024
+    with pool_store.transaction() as tx:
+        tx.insert_user(make_user("u1", attributes={"sub": "s1", "custom:blob": whole}))
+    with pool_store.engine.begin() as conn:
+        conn.execute(
+            update(user_attribute_index)
+            .where(user_attribute_index.c.name == "custom:blob")
+            .values(value=whole, value_fold=whole.lower())
+        )
+        _cut_indexed_values(conn)
+    assert raw(pool_store, "SELECT value, value_fold FROM user_attribute_index WHERE name = 'custom:blob'") == [
+        (whole[:INDEXED_VALUE_CHARS], whole.lower()[:INDEXED_VALUE_CHARS])
+    ]
+    with pool_store.read() as tx:
+        assert _usernames(tx.find_users_by_attribute(POOL_ID, "custom:blob", whole)) == ["u1"]
+        assert _usernames(tx.find_users_by_attribute(POOL_ID, "custom:blob", whole.upper(), case_insensitive=True)) == [
+            "u1"
+        ]
 
 
 def test_list_users_orders_bytewise_and_pages(pool_store: SqlStore) -> None:

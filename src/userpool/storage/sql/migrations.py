@@ -15,17 +15,29 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from sqlalchemy import Connection, Engine, func, insert, inspect, select, text
+from sqlalchemy import Connection, Engine, func, insert, inspect, or_, select, text, update
 
 from userpool.storage.sql.engine import MODE_OPTION
-from userpool.storage.sql.schema import metadata, schema_version
+from userpool.storage.sql.schema import INDEXED_VALUE_CHARS, metadata, schema_version, user_attribute_index
 
 Step = Callable[[Connection], None]
 
-LATEST_VERSION = 1
+LATEST_VERSION = 2
+
+
+def _cut_indexed_values(conn: Connection) -> None:
+    """2: attribute values in ``user_attribute_index`` are kept to ``INDEXED_VALUE_CHARS``
+    (PostgreSQL refused longer multibyte values; SQLite may hold some from version 1)."""
+    idx, cut = user_attribute_index, INDEXED_VALUE_CHARS
+    conn.execute(
+        update(idx)
+        .where(or_(func.length(idx.c.value) > cut, func.length(idx.c.value_fold) > cut))
+        .values(value=func.substr(idx.c.value, 1, cut), value_fold=func.substr(idx.c.value_fold, 1, cut))
+    )
+
 
 #: ``STEPS[n]`` brings a database at version ``n - 1`` to version ``n`` (n >= 2).
-STEPS: dict[int, Step] = {}
+STEPS: dict[int, Step] = {2: _cut_indexed_values}
 
 #: Arbitrary constant naming the migration lock ("userpool" in ASCII).
 _PG_LOCK_KEY = int.from_bytes(b"userpool", "big")

@@ -97,8 +97,19 @@ users = Table(
     _pool_fk(),
 )
 
+#: Characters of an attribute value kept in ``user_attribute_index``. PostgreSQL refuses a
+#: B-tree entry over 2704 bytes, and a custom attribute may hold 2048 four-byte characters; the
+#: index row's other key columns (pool, name, username of up to 128 characters) leave room for
+#: 400 characters of four bytes. A lookup of a value shorter than this is exact on the index
+#: (a longer stored value is cut to exactly this length, so it cannot equal a shorter one); a
+#: longer lookup value is matched on its first characters and checked against the user's row.
+#: ListUsers filters are at most 256 characters (the model's limit), so their ``=`` and ``^=``
+#: are exact on the index too.
+INDEXED_VALUE_CHARS = 400
+
 # One row per (user, attribute): the lookup path for aliases, ``sub`` and ListUsers filters.
-# ``value_fold`` is ``value.lower()`` for case-insensitive lookups.
+# ``value`` is the attribute's value cut to ``INDEXED_VALUE_CHARS``; ``value_fold`` is
+# ``value.lower()`` cut the same way, for case-insensitive lookups.
 user_attribute_index = Table(
     "user_attribute_index",
     metadata,

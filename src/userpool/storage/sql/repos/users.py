@@ -3,7 +3,7 @@
 ``user_attribute_index`` holds one row per (user, attribute) for every attribute, kept in step
 by ``insert_user`` / ``update_user`` / ``delete_user``. It serves alias and ``sub`` lookups
 (``find_users_by_attribute``) and attribute filters of ``list_users``; reading a user never
-touches it.
+touches it. Values are indexed cut to ``INDEXED_VALUE_CHARS`` (see ``schema``).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from userpool.model.ports import UserFilter
 from userpool.storage.sql.repos.base import Prepared, TxBase, dump_json, load_json
 from userpool.storage.sql.repos.filters import user_filter_query
 from userpool.storage.sql.schema import (
+    INDEXED_VALUE_CHARS,
     codes,
     lockout,
     memberships,
@@ -60,7 +61,7 @@ class UserRepoMixin(TxBase):
         # Touch only the index rows whose value changed: the common update changes none.
         key = {"pool_id": user.pool_id, "username": user.username}
         indexed = {row.name: row.value for row in self._conn.execute(_INDEXED, key)}
-        wanted = dict(user.attributes)
+        wanted = {name: value[:INDEXED_VALUE_CHARS] for name, value in user.attributes.items()}
         stale = [name for name, value in indexed.items() if wanted.get(name) != value]
         if stale:
             self._conn.execute(
@@ -70,7 +71,7 @@ class UserRepoMixin(TxBase):
                     _idx.c.name.in_(stale),
                 )
             )
-        changed = {name: value for name, value in wanted.items() if indexed.get(name) != value}
+        changed = {name: value for name, value in user.attributes.items() if indexed.get(name) != wanted[name]}
         self._insert_many(_idx, _index_rows(user.pool_id, user.username, changed))
 
     def delete_user(self, pool_id: str, username: str) -> None:
@@ -84,7 +85,12 @@ class UserRepoMixin(TxBase):
     ) -> list[User]:
         """Exact match on the value, or on ``value.lower()`` when ``case_insensitive``."""
         query, typed = (_BY_VALUE_FOLD, value.lower()) if case_insensitive else (_BY_VALUE, value)
-        return [user_from(row) for row in self._rows(query, {"pool_id": pool_id, "name": name, "value": typed})]
+        params = {"pool_id": pool_id, "name": name, "value": typed[:INDEXED_VALUE_CHARS]}
+        found = [user_from(row) for row in self._rows(query, params)]
+        if len(typed) < INDEXED_VALUE_CHARS:
+            return found  # exact on the index (see INDEXED_VALUE_CHARS)
+        fold = str.lower if case_insensitive else str
+        return [user for user in found if fold(user.attributes.get(name, "")) == typed]
 
     def list_users(
         self, pool_id: str, limit: int, after: str | None = None, user_filter: UserFilter | None = None
@@ -119,8 +125,10 @@ _BY_VALUE_FOLD = _find_by(_idx.c.value_fold)
 
 
 def _index_rows(pool_id: str, username: str, attributes: Mapping[str, str]) -> list[dict[str, str]]:
+    cut = INDEXED_VALUE_CHARS
     return [
-        {"pool_id": pool_id, "username": username, "name": name, "value": value, "value_fold": value.lower()}
+        {"pool_id": pool_id, "username": username, "name": name, "value": value[:cut],
+         "value_fold": value.lower()[:cut]}
         for name, value in attributes.items()
     ]
 
