@@ -129,7 +129,8 @@ def sign(claims: Mapping[str, Any], private_key: rsa.RSAPrivateKey, kid: str) ->
 
 def _claims_json(claims: Mapping[str, Any]) -> bytes:
     """Compact UTF-8 JSON of ``claims``: the same bytes as ``json.dumps(separators=(",", ":"),
-    ensure_ascii=False, allow_nan=False)``, written by orjson (about ten times faster). orjson
+    ensure_ascii=False, allow_nan=False)`` (but ``1e-7`` for ``1e-07``: claims hold no such
+    float), written by orjson (about ten times faster). orjson
     writes NaN and infinities as ``null``, so any output containing ``null`` is written again
     by ``json``, which refuses them (and otherwise writes the same bytes); so is anything
     orjson does not take (an integer over 64 bits, a lone surrogate, a non-string key)."""

@@ -127,8 +127,10 @@ def encode_body(obj: Any) -> bytes:
 
     orjson writes it (a sign-in's answer holds three tokens; orjson is about fifteen times
     faster than ``json``), with the types it would handle its own way passed to
-    ``_json_default`` so the bytes are ``json``'s. Whatever orjson refuses (an integer over
-    64 bits, a lone surrogate, a non-string key) is left to ``json``.
+    ``_json_default`` so the bytes are ``json``'s (but for floats under 1e-4, which orjson
+    writes ``1e-7`` where ``json`` writes ``1e-07``: the same number, and no answer holds one).
+    Whatever orjson refuses (an integer over 64 bits, a lone surrogate, a non-string key) is
+    left to ``json``.
     """
     cleaned = _drop_none(obj)
     try:
