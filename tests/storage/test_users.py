@@ -6,7 +6,7 @@ import random
 from collections.abc import Sequence
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import delete, insert, update
 
 from tests.storage.helpers import (
     OTHER_POOL_ID,
@@ -22,8 +22,8 @@ from userpool.model.entities import CodePurpose, LockoutState, User, UserStatus,
 from userpool.model.errors import StoreConflict
 from userpool.model.ports import UserFilter
 from userpool.storage import SqlStore
-from userpool.storage.sql.migrations import _cut_indexed_values
-from userpool.storage.sql.schema import INDEXED_VALUE_CHARS, user_attribute_index
+from userpool.storage.sql.migrations import LATEST_VERSION, migrate
+from userpool.storage.sql.schema import INDEXED_VALUE_CHARS, schema_version, user_attribute_index
 
 
 def _usernames(users: Sequence[User]) -> list[str]:
@@ -171,17 +171,19 @@ def test_long_multibyte_attribute_values_are_stored_and_found_exactly(pool_store
 
 def test_migration_2_cuts_long_indexed_values(pool_store: SqlStore) -> None:
     """A version-1 database (SQLite could hold whole long values; PostgreSQL ones that
-    compress) is brought to the new form."""
+    compress) is brought to the new form when the store opens it."""
     whole = "Ab" * 1024
     with pool_store.transaction() as tx:
         tx.insert_user(make_user("u1", attributes={"sub": "s1", "custom:blob": whole}))
-    with pool_store.engine.begin() as conn:
+    with pool_store.engine.begin() as conn:  # back to version 1, with a whole value indexed
         conn.execute(
             update(user_attribute_index)
             .where(user_attribute_index.c.name == "custom:blob")
             .values(value=whole, value_fold=whole.lower())
         )
-        _cut_indexed_values(conn)
+        conn.execute(delete(schema_version))
+        conn.execute(insert(schema_version).values(version=1, applied_at=0.0))
+    assert migrate(pool_store.engine) == LATEST_VERSION == 2
     assert raw(pool_store, "SELECT value, value_fold FROM user_attribute_index WHERE name = 'custom:blob'") == [
         (whole[:INDEXED_VALUE_CHARS], whole.lower()[:INDEXED_VALUE_CHARS])
     ]

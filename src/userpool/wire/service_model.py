@@ -95,7 +95,6 @@ class ServiceModel:
     """A service description (the parsed ``service-2.json``)."""
 
     def __init__(self, description: dict[str, Any]) -> None:
-        self.metadata: dict[str, Any] = description.get("metadata", {})
         self.operations: dict[str, dict[str, Any]] = description.get("operations", {})
         self.shapes: dict[str, dict[str, Any]] = description.get("shapes", {})
         self._shapes: dict[str, Shape] = {}

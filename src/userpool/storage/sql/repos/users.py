@@ -61,7 +61,7 @@ class UserRepoMixin(TxBase):
         # Touch only the index rows whose value changed: the common update changes none.
         key = {"pool_id": user.pool_id, "username": user.username}
         indexed = {row.name: row.value for row in self._conn.execute(_INDEXED, key)}
-        wanted = {name: value[:INDEXED_VALUE_CHARS] for name, value in user.attributes.items()}
+        wanted = {name: _indexed(value) for name, value in user.attributes.items()}
         stale = [name for name, value in indexed.items() if wanted.get(name) != value]
         if stale:
             self._conn.execute(
@@ -85,7 +85,7 @@ class UserRepoMixin(TxBase):
     ) -> list[User]:
         """Exact match on the value, or on ``value.lower()`` when ``case_insensitive``."""
         query, typed = (_BY_VALUE_FOLD, value.lower()) if case_insensitive else (_BY_VALUE, value)
-        params = {"pool_id": pool_id, "name": name, "value": typed[:INDEXED_VALUE_CHARS]}
+        params = {"pool_id": pool_id, "name": name, "value": _indexed(typed)}
         found = [user_from(row) for row in self._rows(query, params)]
         if len(typed) < INDEXED_VALUE_CHARS:
             return found  # exact on the index (see INDEXED_VALUE_CHARS)
@@ -124,11 +124,15 @@ _BY_VALUE = _find_by(_idx.c.value)
 _BY_VALUE_FOLD = _find_by(_idx.c.value_fold)
 
 
+def _indexed(value: str) -> str:
+    """What the index holds of a value (or, given ``value.lower()``, of its folded form)."""
+    return value[:INDEXED_VALUE_CHARS]
+
+
 def _index_rows(pool_id: str, username: str, attributes: Mapping[str, str]) -> list[dict[str, str]]:
-    cut = INDEXED_VALUE_CHARS
     return [
-        {"pool_id": pool_id, "username": username, "name": name, "value": value[:cut],
-         "value_fold": value.lower()[:cut]}
+        {"pool_id": pool_id, "username": username, "name": name, "value": _indexed(value),
+         "value_fold": _indexed(value.lower())}
         for name, value in attributes.items()
     ]
 
