@@ -17,6 +17,9 @@ _PHONE = re.compile(r"^\+[0-9]{4,15}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 _BOOLEAN = {"true", "false"}
 DERIVED = frozenset({"sub"})
+USER_UNWRITABLE = frozenset(VERIFIED_FLAGS.values())
+"""Attributes no user and no app client writes: set only by verification or by an administrator."""
+UNAUTHORIZED_WRITE = "A client attempted to write unauthorized attribute"
 
 
 def to_map(items: Iterable[Mapping[str, Any]] | None) -> dict[str, str]:
@@ -43,7 +46,16 @@ def check_writes(
     pool: UserPool, changes: Mapping[str, str], *, creating: bool, admin: bool,
     client: AppClient | None = None,
 ) -> None:
-    """Refuses unknown, immutable, developer-only (for users) or malformed attribute values."""
+    """Refuses unknown, immutable, developer-only (for users) or malformed attribute values, and
+    writes the caller may not make.
+
+    A user (``admin=False``: SignUp, UpdateUserAttributes, the NEW_PASSWORD_REQUIRED answer and
+    every later user-side write) never writes ``email_verified`` / ``phone_number_verified``:
+    only a redeemed code or an administrator verifies an address. Cognito answers such a write
+    with NotAuthorizedException "A client attempted to write unauthorized attribute" (app clients
+    cannot be given write access to the flags; aws/aws-sdk-js#3603, aws/aws-cdk#7607), whatever
+    the client's WriteAttributes say.
+    """
     problems: list[str] = []
     for name, value in changes.items():
         attribute = pool.schema_attribute(name)
@@ -64,11 +76,14 @@ def check_writes(
             problems.append(f"{name}: {problem}")
     if problems:
         raise InvalidParameterException("Attributes did not conform to the schema: " + "; ".join(problems))
-    if client is not None and client.write_attributes is not None and not admin:
+    if admin:
+        return
+    if any(name in USER_UNWRITABLE for name in changes):
+        raise NotAuthorizedException(UNAUTHORIZED_WRITE)
+    if client is not None and client.write_attributes is not None:
         allowed = set(client.write_attributes)
-        for name in changes:
-            if name not in allowed and name not in VERIFIED_FLAGS.values():
-                raise NotAuthorizedException("A client attempted to write unauthorized attribute")
+        if any(name not in allowed for name in changes):
+            raise NotAuthorizedException(UNAUTHORIZED_WRITE)
 
 
 def _value_problem(data_type: str, name: str, value: str, low: int | None, high: int | None) -> str | None:
@@ -111,7 +126,8 @@ def readable(attributes: Mapping[str, str], client: AppClient | None) -> dict[st
 
 
 def apply_changes(current: Mapping[str, str], changes: Mapping[str, str]) -> dict[str, str]:
-    """New attribute map; changing email/phone resets its verified flag unless it is also set."""
+    """New attribute map; changing email/phone resets its verified flag unless it is also set
+    (which only an administrator may do: ``check_writes``)."""
     updated = dict(current)
     for name, value in changes.items():
         updated[name] = value

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from userpool.directory import pagination
+from userpool.directory import attributes, pagination
 from userpool.directory.ids import new_client_id, new_client_secret
 from userpool.directory.pools import get_pool
 from userpool.directory.runtime import Runtime
@@ -28,6 +28,8 @@ SETTINGS = (
     "EnableTokenRevocation", "EnablePropagateAdditionalUserContextData", "AuthSessionValidity",
     "RefreshTokenRotation",
 )
+UNWRITABLE = attributes.USER_UNWRITABLE | {"sub"}
+"""Never in an app client's WriteAttributes: only verification or an administrator sets them."""
 LEGACY_FLOWS = {"ADMIN_NO_SRP_AUTH", "CUSTOM_AUTH_FLOW_ONLY", "USER_PASSWORD_AUTH"}
 VALIDITY_BOUNDS = {  # seconds
     "AccessToken": (300, 86400, "hours", 1),
@@ -36,7 +38,7 @@ VALIDITY_BOUNDS = {  # seconds
 }
 
 
-def _settings(pool: UserPool, body: Mapping[str, Any]) -> dict[str, Any]:
+def _settings(pool: UserPool, body: Mapping[str, Any], *, action: str) -> dict[str, Any]:
     config: dict[str, Any] = {key: body[key] for key in SETTINGS if key in body}
     units = dict(config.get("TokenValidityUnits") or {})
     for token, (low, high, default_unit, default_value) in VALIDITY_BOUNDS.items():
@@ -71,10 +73,11 @@ def _settings(pool: UserPool, body: Mapping[str, Any]) -> dict[str, Any]:
             base = name[: -len("_verified")] if name.endswith("_verified") else name
             if pool.schema_attribute(name) is None and pool.schema_attribute(base) is None:
                 raise InvalidParameterException(f"Invalid {key.replace('Attributes', '')} attribute: {name}")
-        if key == "WriteAttributes" and any(
-            n in ("sub", "email_verified", "phone_number_verified") for n in config.get(key) or ()
-        ):
-            raise InvalidParameterException("Invalid write attributes specified while creating a client")
+        if key == "WriteAttributes" and any(n in UNWRITABLE for n in config.get(key) or ()):
+            # Cognito's answer when WriteAttributes names sub or a verified flag (aws/aws-cdk#2608,
+            # #7607 "emailVerified and phoneNumberVerified cannot be set as writable";
+            # aws/aws-sdk-java#1395 for "updating").
+            raise InvalidParameterException(f"Invalid write attributes specified while {action} a client")
     return config
 
 
@@ -89,7 +92,7 @@ def create_client(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
     now = rt.clock.now()
     with rt.store.transaction() as tx:
         pool = get_pool(tx, body["UserPoolId"])
-        config = _settings(pool, body)
+        config = _settings(pool, body, action="creating")
         secret = body.get("ClientSecret") or (new_client_secret(rt.random) if body.get("GenerateSecret") else None)
         for _ in range(5):
             client = AppClient(pool.id, new_client_id(rt.random), body["ClientName"], now, now, secret, config)
@@ -129,8 +132,8 @@ def update_client(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
     with rt.store.transaction() as tx:
         pool = get_pool(tx, body["UserPoolId"])
         client = get_client(tx, body["ClientId"], pool.id)
-        updated = replace(client, name=body.get("ClientName", client.name), config=_settings(pool, body),
-                          last_modified=rt.clock.now())
+        updated = replace(client, name=body.get("ClientName", client.name),
+                          config=_settings(pool, body, action="updating"), last_modified=rt.clock.now())
         tx.update_client(updated)
     return {"UserPoolClient": describe(updated)}
 

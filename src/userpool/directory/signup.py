@@ -55,9 +55,7 @@ def sign_up(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
         if password is None:
             raise InvalidParameterException("Password is required for sign-up in this user pool.")
         attrs = attributes.to_map(body.get("UserAttributes"))
-        attributes.check_writes(pool, attrs, creating=True, admin=False, client=client)
-        if any(flag in attrs for flag in ("email_verified", "phone_number_verified")):
-            raise InvalidParameterException("Cannot modify the non-mutable attribute email_verified")
+        attributes.check_writes(pool, attrs, creating=True, admin=False, client=client)  # no *_verified
         username = sign_in_name(pool, body["Username"], attrs, rt)
         attrs.setdefault("sub", new_uuid(rt.random))
         attributes.check_required(pool, attrs)

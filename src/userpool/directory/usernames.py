@@ -42,8 +42,14 @@ def resolve(tx: Tx, pool: UserPool, typed: str) -> User | None:
 
 
 def alias_owner(tx: Tx, pool: UserPool, attribute: str, value: str, *, exclude: str | None) -> User | None:
-    """Another user who holds ``value`` as a usable alias (verified where that matters)."""
-    fold = not pool.case_sensitive and attribute != "phone_number"
+    """Another user who holds ``value`` as a usable alias (verified where that matters).
+
+    Matches case exactly as ``resolve`` does, so no second user can hold a variant of a sign-in
+    e-mail that ``resolve`` would find too (``Victim@x`` beside ``victim@x``)."""
+    if attribute in pool.username_attributes:
+        fold = not pool.case_sensitive or attribute == "email"
+    else:
+        fold = not pool.case_sensitive and attribute != "phone_number"
     flag = VERIFIED_FLAGS.get(attribute)
     for candidate in tx.find_users_by_attribute(pool.id, attribute, value, case_insensitive=fold):
         if candidate.username == exclude:

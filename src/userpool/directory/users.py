@@ -20,7 +20,7 @@ from userpool.directory.pools import get_pool
 from userpool.directory.runtime import Runtime
 from userpool.directory.schema import VERIFIED_FLAGS
 from userpool.directory.user_records import admin_get_user_output, find_for_admin, user_type
-from userpool.model.entities import CodePurpose, User, UserPool, UserStatus
+from userpool.model.entities import AppClient, CodePurpose, User, UserPool, UserStatus
 from userpool.model.errors import (
     AliasExistsException,
     InvalidParameterException,
@@ -70,9 +70,10 @@ def claim_aliases(tx: Tx, pool: UserPool, user: User, *, force: bool, now: float
         other = usernames.alias_owner(tx, pool, attribute, value, exclude=user.username)
         if other is None:
             continue
-        if not force or attribute in pool.username_attributes:
-            label = "email" if attribute == "email" else "phone_number" if attribute == "phone_number" else attribute
-            raise AliasExistsException(f"An account with the {label} already exists.")
+        if attribute in pool.username_attributes:  # the address is another user's sign-in name (spec §11.10)
+            raise AliasExistsException(f"An account with the given {attribute} already exists.")
+        if not force:
+            raise AliasExistsException(f"An account with the {attribute} already exists.")
         moved = dict(other.attributes)
         if flag:
             moved[flag] = "false"
@@ -185,19 +186,39 @@ def admin_disable_user(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
     return _set_enabled(rt, body, False)
 
 
-def update_attributes(
-    rt: Runtime, tx: Tx, outbox: Outbox, pool: UserPool, user: User, changes: dict[str, str], *,
-    admin: bool, client: Any = None,
-) -> tuple[User, list[dict[str, str]]]:
-    """Shared by AdminUpdateUserAttributes and UpdateUserAttributes: schema checks, alias
-    uniqueness, and a verification code when an auto-verified email / phone changes."""
-    now = rt.clock.now()
+def write_attributes(
+    tx: Tx, pool: UserPool, user: User, changes: Mapping[str, str], *, admin: bool,
+    client: AppClient | None, now: float,
+) -> User:
+    """The one rule every change to an existing user's attributes goes through:
+    AdminUpdateUserAttributes, UpdateUserAttributes, the NEW_PASSWORD_REQUIRED answer (and the
+    MFA_SETUP / USER_AUTH answers to come). Runs inside the caller's write transaction, on the
+    user read in it; the caller stores the user it returns, in that same transaction.
+
+    - schema, mutability, developer-only and the app client's WriteAttributes; a user never sets
+      ``email_verified`` / ``phone_number_verified`` (``attributes.check_writes``);
+    - a changed email / phone number becomes unverified (``attributes.apply_changes``);
+      ``UserAttributeUpdateSettings.AttributesRequireVerificationBeforeUpdate`` is not honoured
+      yet: the new value takes effect at once, unverified, rather than staying pending;
+    - required attributes keep a value;
+    - aliases: a value that is another user's sign-in name or verified alias is refused with
+      AliasExistsException (``claim_aliases``, spec §3.8, §11.10).
+    """
     attributes.check_writes(pool, changes, creating=False, admin=admin, client=client)
-    if not admin and any(k in changes for k in VERIFIED_FLAGS.values()):
-        raise NotAuthorizedException("Cannot modify the non-mutable attribute email_verified")
     updated = replace(user, attributes=attributes.apply_changes(user.attributes, changes), last_modified=now)
     attributes.check_required(pool, updated.attributes)
     claim_aliases(tx, pool, updated, force=False, now=now)
+    return updated
+
+
+def update_attributes(
+    rt: Runtime, tx: Tx, outbox: Outbox, pool: UserPool, user: User, changes: dict[str, str], *,
+    admin: bool, client: AppClient | None = None,
+) -> tuple[User, list[dict[str, str]]]:
+    """Shared by AdminUpdateUserAttributes and UpdateUserAttributes: ``write_attributes``, then a
+    verification code when an auto-verified email / phone changes."""
+    now = rt.clock.now()
+    updated = write_attributes(tx, pool, user, changes, admin=admin, client=client, now=now)
     tx.update_user(updated)
     sent: list[dict[str, str]] = []
     for attribute, flag in VERIFIED_FLAGS.items():
