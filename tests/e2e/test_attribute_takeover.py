@@ -235,3 +235,30 @@ def test_client_write_attributes_refuse_verified_flags(
     assert described["WriteAttributes"] == ["email"]
     # Reading them stays allowed.
     idp.update_user_pool_client(UserPoolId=pool_id, ClientId=client["ClientId"], ReadAttributes=["email", flag])
+
+
+# --- a code sent to the old address never verifies a new one ------------------------------------
+
+
+@pytest.mark.parametrize(("attribute", "own", "purpose"), [
+    ("email", "m@example.com", "VERIFY_EMAIL"),
+    ("phone_number", "+15555550199", "VERIFY_PHONE_NUMBER"),
+])
+@pytest.mark.parametrize("auto_verified", [False, True])
+def test_code_for_the_old_address_does_not_verify_the_new_one(
+    idp: Any, server: Any, make_pool: Any, make_client: Any, make_user: Any, expect_error: Any,
+    attribute: str, own: str, purpose: str, auto_verified: bool,
+) -> None:
+    pool_id = make_pool(AutoVerifiedAttributes=[attribute] if auto_verified else [])
+    client = make_client(pool_id)
+    make_user(pool_id, "mallory", **{attribute: own})
+    access = _access(idp, client, "mallory")
+    idp.get_user_attribute_verification_code(AccessToken=access, AttributeName=attribute)
+    code_for_own_address = server.last_code("mallory", purpose)
+
+    victim = VICTIM_EMAIL if attribute == "email" else VICTIM_PHONE
+    idp.update_user_attributes(AccessToken=access, UserAttributes=[{"Name": attribute, "Value": victim}])
+    with expect_error("CodeMismatchException" if auto_verified else "ExpiredCodeException"):
+        idp.verify_user_attribute(AccessToken=access, AttributeName=attribute, Code=code_for_own_address)
+    mine = _attrs(idp.get_user(AccessToken=access))
+    assert (mine[attribute], mine[f"{attribute}_verified"]) == (victim, "false")

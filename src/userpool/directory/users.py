@@ -186,6 +186,9 @@ def admin_disable_user(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
     return _set_enabled(rt, body, False)
 
 
+_VERIFY_PURPOSE = {"email": CodePurpose.VERIFY_EMAIL, "phone_number": CodePurpose.VERIFY_PHONE_NUMBER}
+
+
 def write_attributes(
     tx: Tx, pool: UserPool, user: User, changes: Mapping[str, str], *, admin: bool,
     client: AppClient | None, now: float,
@@ -200,6 +203,8 @@ def write_attributes(
     - a changed email / phone number becomes unverified (``attributes.apply_changes``);
       ``UserAttributeUpdateSettings.AttributesRequireVerificationBeforeUpdate`` is not honoured
       yet: the new value takes effect at once, unverified, rather than staying pending;
+    - a verification code still outstanding for the old value is withdrawn: a code sent to the
+      user's own address never verifies the address that replaced it;
     - required attributes keep a value;
     - aliases: a value that is another user's sign-in name or verified alias is refused with
       AliasExistsException (``claim_aliases``, spec §3.8, §11.10).
@@ -208,6 +213,9 @@ def write_attributes(
     updated = replace(user, attributes=attributes.apply_changes(user.attributes, changes), last_modified=now)
     attributes.check_required(pool, updated.attributes)
     claim_aliases(tx, pool, updated, force=False, now=now)
+    for attribute, purpose in _VERIFY_PURPOSE.items():
+        if updated.attributes.get(attribute) != user.attributes.get(attribute):
+            tx.delete_code(user.pool_id, user.username, purpose)
     return updated
 
 
