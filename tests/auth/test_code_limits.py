@@ -263,3 +263,16 @@ def test_change_password_does_not_undo_a_concurrent_disable(harness: Harness) ->
     with h.rt.store.read() as tx:
         user = tx.get_user(pool_id, "cara")
     assert user is not None and user.enabled is False
+
+
+def test_counters_are_purged_once_their_hour_is_over(harness: Harness) -> None:
+    h = harness
+    _, client_id = _recovery_user(h, PreventUserExistenceErrors="ENABLED")
+    _forgot(h, client_id, "ghost")
+    _forgot(h, client_id)
+    h.clock.advance(HOUR)
+    with h.rt.store.transaction() as tx:
+        assert limits.purge(tx, h.clock.now()) == 0  # a window that began exactly an hour ago is kept
+    h.clock.advance(1)
+    with h.rt.store.transaction() as tx:
+        assert limits.purge(tx, h.clock.now()) == 2
