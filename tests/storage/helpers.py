@@ -139,3 +139,19 @@ def open_store_worker(url: str, start: Any) -> None:
             tx.list_pools(limit=1)
     finally:
         store.close()
+
+
+def count_limit_worker(url: str, start: Any, rounds: int) -> None:
+    """Opens its own store and adds one to a limit counter per transaction, ``rounds`` times."""
+    from userpool.model.entities import LimitWindow
+    from userpool.storage import open_store
+
+    store = open_store(url, XorBox())
+    try:
+        start.wait(timeout=60)
+        for _ in range(rounds):
+            with store.transaction() as tx:
+                window = tx.lock_limit(POOL_ID, "alice", "ConfirmForgotPassword")
+                tx.save_limit(POOL_ID, "alice", "ConfirmForgotPassword", LimitWindow(1.0, window.count + 1))
+    finally:
+        store.close()

@@ -183,7 +183,7 @@ def test_migration_2_cuts_long_indexed_values(pool_store: SqlStore) -> None:
         )
         conn.execute(delete(schema_version))
         conn.execute(insert(schema_version).values(version=1, applied_at=0.0))
-    assert migrate(pool_store.engine) == LATEST_VERSION == 2
+    assert migrate(pool_store.engine) == LATEST_VERSION
     assert raw(pool_store, "SELECT value, value_fold FROM user_attribute_index WHERE name = 'custom:blob'") == [
         (whole[:INDEXED_VALUE_CHARS], whole.lower()[:INDEXED_VALUE_CHARS])
     ]

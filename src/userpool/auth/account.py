@@ -11,20 +11,23 @@ from typing import Any
 from userpool.auth import lockout, tokens
 from userpool.auth.first_factor import WRONG
 from userpool.auth.runtime import AuthRuntime
-from userpool.directory import attributes, messages, users
+from userpool.directory import attributes, limits, messages, users
 from userpool.directory.client_auth import check_client_secret
 from userpool.directory.clients import get_client
-from userpool.directory.codes import Outbox, issue, redeem_then
-from userpool.directory.passwords import matches, new_password
+from userpool.directory.codes import Claimant, Outbox, issue, redeem_then
+from userpool.directory.passwords import check_policy, matches, new_password
 from userpool.model.entities import CodePurpose, User, UserStatus
 from userpool.model.errors import (
+    CognitoError,
     InvalidParameterException,
+    LimitExceededException,
     NotAuthorizedException,
     PasswordResetRequiredException,
     UnauthorizedException,
     UnsupportedOperationException,
     UnsupportedTokenTypeException,
     UserNotConfirmedException,
+    UserNotFoundException,
 )
 from userpool.model.ports import Tx
 
@@ -78,19 +81,43 @@ def delete_user_attributes(auth: AuthRuntime, body: Mapping[str, Any]) -> dict[s
 
 
 def change_password(auth: AuthRuntime, body: Mapping[str, Any]) -> dict[str, Any]:
-    """Previous password checked like a sign-in (lockout counts), then policy and history."""
+    """ChangePassword (spec §3.8): the proposed password must meet the policy (checked first,
+    counting nothing); then, in one transaction under the user's lockout row lock, the call
+    counts toward the 5-per-hour limit (§2.6), the previous password is checked like a sign-in
+    and only a wrong one counts toward the lockout (§9.1), and the history is checked. The user
+    is read inside that transaction and only the password changes, so a concurrent
+    AdminDisableUser or sign-out is never undone. Refusals are raised after the commit, so
+    what was counted stays counted."""
     caller = _caller(auth, body)
-    pool, user = caller.pool, caller.user
-    now = auth.rt.clock.now()
+    pool = caller.pool
+    proposed = body["ProposedPassword"]
+    check_policy(pool.password_policy, proposed)
     previous = body.get("PreviousPassword")
-    if user.password is not None:
-        lockout.reserve(auth.rt.store, pool.id, user.username, now)
-        if previous is None or not matches(pool, user.username, previous, user.password):
-            raise NotAuthorizedException(WRONG)
-    credential, history = new_password(pool, user, body["ProposedPassword"], auth.rt.random, now)
+    refusal: CognitoError | None = None
     with auth.rt.store.transaction() as tx:
-        tx.update_user(replace(user, password=credential, password_history=history, last_modified=now))
-        lockout.clear(tx, pool.id, user.username)
+        now = auth.rt.clock.now()
+        user = tx.get_user(pool.id, caller.user.username)
+        if user is None:
+            raise UserNotFoundException()
+        if not user.enabled:
+            raise NotAuthorizedException("User is disabled.")
+        state = lockout.attempt(tx, pool.id, user.username, now) if user.password is not None else None
+        limits.take(tx, pool.id, user.username, "ChangePassword", now)
+        if user.password is not None and state is not None:
+            if previous is None or not matches(pool, user.username, previous, user.password):
+                lockout.failed(tx, pool.id, user.username, state, now)
+                refusal = NotAuthorizedException(WRONG)
+            else:
+                lockout.succeeded(tx, pool.id, user.username, state)
+        if refusal is None:
+            try:
+                credential, history = new_password(pool, user, proposed, auth.rt.random, now)
+            except CognitoError as error:  # PasswordHistoryPolicyViolationException
+                refusal = error
+            else:
+                tx.update_user(replace(user, password=credential, password_history=history, last_modified=now))
+    if refusal is not None:
+        raise refusal
     return {}
 
 
@@ -143,6 +170,7 @@ def get_user_attribute_verification_code(auth: AuthRuntime, body: Mapping[str, A
     medium = "EMAIL" if name == "email" else "SMS"
     outbox = Outbox()
     with auth.rt.store.transaction() as tx:
+        limits.take(tx, caller.pool.id, caller.user.username, "GetUserAttributeVerificationCode", auth.rt.clock.now())
         issue(auth.rt, tx, outbox, caller.pool, caller.user, purpose, medium, value,
               messages.verification_text(caller.pool, medium))
     outbox.flush(auth.rt)
@@ -158,13 +186,15 @@ def verify_user_attribute(auth: AuthRuntime, body: Mapping[str, Any]) -> dict[st
         raise InvalidParameterException(f"Invalid attribute name: {name}")
     now = auth.rt.clock.now()
 
-    def load(tx: Tx) -> User:
-        return tx.get_user(caller.pool.id, caller.user.username) or caller.user
+    def load(tx: Tx) -> Claimant:
+        user = tx.get_user(caller.pool.id, caller.user.username) or caller.user
+        return Claimant(caller.pool.id, user.username, user)
 
     def verify(tx: Tx, user: User) -> None:
         verified = replace(user, attributes={**user.attributes, f"{name}_verified": "true"}, last_modified=now)
         users.claim_aliases(tx, caller.pool, verified, force=False, now=now)
         tx.update_user(verified)
 
-    redeem_then(auth.rt, load, purpose, body["Code"], verify)
+    # VerifyUserAttribute declares no TooManyFailedAttemptsException: spent guesses are a limit.
+    redeem_then(auth.rt, load, purpose, body["Code"], verify, action=None, too_many=LimitExceededException)
     return {}

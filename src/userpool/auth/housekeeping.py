@@ -1,6 +1,6 @@
 """Expired rows are deleted as sign-ins happen: about one sign-in in 256 purges the spent
-sessions and refresh tokens whose time is over, so no instance needs a scheduler and the
-tables stay bounded under any load.
+sessions and refresh tokens whose time is over and the per-user limit counters whose hour is
+over, so no instance needs a scheduler and the tables stay bounded under any load.
 
 Refresh tokens are kept a day past expiry: an access token lives at most a day (spec §2.2)
 and is checked against its refresh-token family, which must still exist until then.
@@ -8,6 +8,7 @@ and is checked against its refresh-token family, which must still exist until th
 
 from __future__ import annotations
 
+from userpool.directory import limits
 from userpool.model.ports import Random, Tx
 
 ONE_IN = 256
@@ -21,3 +22,4 @@ def due(random: Random) -> bool:
 def purge(tx: Tx, now: float) -> None:
     tx.purge_expired_sessions(now)
     tx.purge_expired_tokens(now - TOKEN_GRACE_SECONDS)
+    limits.purge(tx, now)

@@ -1,18 +1,19 @@
 """One-time confirmation and reset codes: six digits, hashed at rest, expiring, with
-attempt limits (spec §2.6). Messages are queued and sent only after the transaction
+attempt limits (spec §2.6; the counting is in ``limits.py``). Messages are queued and sent only after the transaction
 that stored the code has committed.
 """
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from userpool.crypto import codes as code_math
-from userpool.directory import messages
+from userpool.directory import limits, messages
 from userpool.directory.runtime import Runtime
 from userpool.model.entities import CodePurpose, Message, User, UserPool, VerificationCode
-from userpool.model.errors import CodeMismatchException, ExpiredCodeException, TooManyFailedAttemptsException
+from userpool.model.errors import CodeMismatchException, CognitoError, ExpiredCodeException
 from userpool.model.ports import Tx
 
 VALIDITY = {
@@ -21,7 +22,8 @@ VALIDITY = {
     CodePurpose.VERIFY_PHONE_NUMBER: 24 * 3600,
     CodePurpose.FORGOT_PASSWORD: 3600,
 }
-MAX_FAILED_ATTEMPTS = 5
+#: Compared against for a concealed name, so its answer costs what a real check does.
+_NO_CODE = b"\x00" * 32
 
 
 @dataclass
@@ -48,36 +50,70 @@ def issue(
     outbox.pending.append(messages.render(pool, user, purpose.value, medium, destination, code, text, now))
 
 
-def _redeem(rt: Runtime, tx: Tx, user: User, purpose: CodePurpose, code: str) -> None:
-    """Checks and consumes a code (inside the caller's transaction)."""
-    stored = tx.get_code(user.pool_id, user.username, purpose)
-    if stored is None or stored.expires_at <= rt.clock.now():
-        raise ExpiredCodeException()
-    if stored.attempts >= MAX_FAILED_ATTEMPTS:
-        raise TooManyFailedAttemptsException("Too many failed attempts.")
-    if not code_math.verify_code(code, rt.code_pepper, stored.code_hash):
-        raise CodeMismatchException()
-    tx.delete_code(user.pool_id, user.username, purpose)
+@dataclass(frozen=True)
+class Claimant:
+    """Who redeems a code: the user, or None for a name whose existence is concealed
+    (PreventUserExistenceErrors ENABLED), answered like a wrong code. ``key`` names the
+    user's counters (``limits.key_for_unknown`` for an unknown name)."""
+
+    pool_id: str
+    key: str
+    user: User | None
 
 
 def redeem_then(
-    rt: Runtime, load: Callable[[Tx], User], purpose: CodePurpose, code: str, apply: Callable[[Tx, User], None]
+    rt: Runtime, load: Callable[[Tx], Claimant], purpose: CodePurpose, code: str,
+    apply: Callable[[Tx, User], None], *, action: str | None, too_many: Callable[[], CognitoError],
 ) -> None:
-    """Redeems ``code`` for the user ``load`` finds and applies the effect, in one transaction.
+    """Redeems ``code`` for the user ``load`` finds, then applies the effect (spec §2.6, §3.8).
 
-    A wrong code must count toward the attempt limit although the call then fails, so it is
-    counted in a transaction of its own, after the first has rolled back.
+    First transaction, under the row lock of the user's wrong-code counter: counts the call
+    toward ``action``'s hourly limit, refuses once the wrong-code allowance is spent
+    (``too_many``), checks the code and counts a wrong one; it commits before any refusal is
+    raised, so concurrent guesses from any number of processes are decided one at a time and
+    every one is counted. Second transaction, only for a right code: takes the same lock,
+    re-reads the code (still the one that matched: a code is single use, and of two right
+    answers only the first gets here), spends it and applies the effect. If ``apply`` refuses
+    (a password the policy rejects), only the second rolls back: the call stays counted and the
+    code stays valid for a corrected request.
     """
     with rt.store.transaction() as tx:
-        user = load(tx)
-        try:
-            _redeem(rt, tx, user, purpose, code)
-        except CodeMismatchException:
-            mismatched = True
-        else:
-            mismatched = False
-            apply(tx, user)
-    if mismatched:
-        with rt.store.transaction() as tx:
-            tx.count_failed_attempt(user.pool_id, user.username, purpose)
-        raise CodeMismatchException()
+        claim = load(tx)
+        now = rt.clock.now()
+        if action is not None:
+            limits.take(tx, claim.pool_id, claim.key, action, now)
+        refusal, matched = _check(rt, tx, claim, purpose, code, now, too_many)
+    if refusal is not None:
+        raise refusal
+    with rt.store.transaction() as tx:
+        claim = load(tx)
+        guesses = limits.lock_guesses(tx, claim.pool_id, claim.key, purpose, rt.clock.now())
+        stored = tx.get_code(claim.pool_id, claim.key, purpose)
+        if (claim.user is None or stored is None or stored.expires_at <= rt.clock.now()
+                or not hmac.compare_digest(stored.code_hash, matched)):
+            raise ExpiredCodeException()
+        tx.delete_code(claim.pool_id, claim.key, purpose)
+        limits.forgive_guesses(tx, claim.pool_id, claim.key, purpose, guesses)
+        apply(tx, claim.user)
+
+
+def _check(
+    rt: Runtime, tx: Tx, claim: Claimant, purpose: CodePurpose, code: str, now: float,
+    too_many: Callable[[], CognitoError],
+) -> tuple[CognitoError | None, bytes]:
+    """The verdict on ``code`` and, for a right one, the stored hash it matched; a wrong code
+    is counted in ``tx``. Called under the wrong-code counter's row lock."""
+    guesses = limits.lock_guesses(tx, claim.pool_id, claim.key, purpose, now)
+    if limits.guesses_spent(guesses):
+        return too_many(), b""
+    stored = tx.get_code(claim.pool_id, claim.key, purpose)  # read for a concealed name too: equal work
+    if claim.user is None:
+        code_math.verify_code(code, rt.code_pepper, _NO_CODE)
+        limits.wrong_guess(tx, claim.pool_id, claim.key, purpose, guesses)
+        return CodeMismatchException(), b""
+    if stored is None or stored.expires_at <= now:
+        return ExpiredCodeException(), b""
+    if not code_math.verify_code(code, rt.code_pepper, stored.code_hash):
+        limits.wrong_guess(tx, claim.pool_id, claim.key, purpose, guesses)
+        return CodeMismatchException(), b""
+    return None, stored.code_hash

@@ -10,20 +10,21 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from userpool.directory import attributes, messages, usernames
+from userpool.directory import attributes, limits, messages, usernames
 from userpool.directory.client_auth import check_secret_hash
 from userpool.directory.clients import get_client
-from userpool.directory.codes import Outbox, issue, redeem_then
+from userpool.directory.codes import Claimant, Outbox, issue, redeem_then
 from userpool.directory.ids import new_uuid
 from userpool.directory.passwords import check_policy, make_credential, new_password
 from userpool.directory.runtime import Runtime
 from userpool.directory.users import claim_aliases, ensure_sign_in_name_free, sign_in_name
 from userpool.model.entities import AppClient, CodePurpose, User, UserPool, UserStatus
 from userpool.model.errors import (
-    CodeMismatchException,
+    CognitoError,
     InvalidParameterException,
     NotAuthorizedException,
     StoreConflict,
+    TooManyFailedAttemptsException,
     UsernameExistsException,
     UserNotFoundException,
 )
@@ -78,20 +79,32 @@ def sign_up(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _find(tx: Tx, client: AppClient, pool: UserPool, typed: str, hidden: type[Exception]) -> User:
+def _claimant(tx: Tx, client: AppClient, pool: UserPool, typed: str, *, hide_disabled: bool = False) -> Claimant:
+    """The user redeeming a code; with PreventUserExistenceErrors ENABLED an unknown name (and,
+    if ``hide_disabled``, a disabled user) is concealed: counted like a user, answered like a
+    wrong code (spec §9.3)."""
     user = usernames.resolve(tx, pool, typed)
+    hide = client.prevent_user_existence_errors
     if user is None:
-        raise hidden() if client.prevent_user_existence_errors else UserNotFoundException()
-    return user
+        if not hide:
+            raise UserNotFoundException()
+        return Claimant(pool.id, limits.key_for_unknown(typed), None)
+    if hide_disabled and hide and not user.enabled:
+        return Claimant(pool.id, user.username, None)
+    return Claimant(pool.id, user.username, user)
+
+
+def _too_many_codes() -> CognitoError:
+    return TooManyFailedAttemptsException("Too many failed attempts.")
 
 
 def confirm_sign_up(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
-    def load(tx: Tx) -> User:
+    def load(tx: Tx) -> Claimant:
         client, pool = _client_and_pool(tx, body)
-        user = _find(tx, client, pool, body["Username"], CodeMismatchException)
-        if user.status != UserStatus.UNCONFIRMED:
-            raise NotAuthorizedException(f"User cannot be confirmed. Current status is {user.status.value}")
-        return user
+        claim = _claimant(tx, client, pool, body["Username"])
+        if claim.user is not None and claim.user.status != UserStatus.UNCONFIRMED:
+            raise NotAuthorizedException(f"User cannot be confirmed. Current status is {claim.user.status.value}")
+        return claim
 
     def confirm(tx: Tx, user: User) -> None:
         pool = tx.get_pool(user.pool_id)
@@ -104,7 +117,8 @@ def confirm_sign_up(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
         claim_aliases(tx, pool, confirmed, force=bool(body.get("ForceAliasCreation")), now=rt.clock.now())
         tx.update_user(confirmed)
 
-    redeem_then(rt, load, CodePurpose.SIGN_UP, body["ConfirmationCode"], confirm)
+    redeem_then(rt, load, CodePurpose.SIGN_UP, body["ConfirmationCode"], confirm, action="ConfirmSignUp",
+                too_many=_too_many_codes)
     return {}
 
 
@@ -113,7 +127,9 @@ def resend_confirmation_code(rt: Runtime, body: Mapping[str, Any]) -> dict[str, 
     with rt.store.transaction() as tx:
         client, pool = _client_and_pool(tx, body)
         user = usernames.resolve(tx, pool, body["Username"])
+        now = rt.clock.now()
         if user is None and client.prevent_user_existence_errors:
+            limits.take(tx, pool.id, limits.key_for_unknown(body["Username"]), "ResendConfirmationCode", now)
             return {"CodeDeliveryDetails": _simulated(pool, body["Username"])}
         if user is None:
             raise UserNotFoundException()
@@ -123,6 +139,7 @@ def resend_confirmation_code(rt: Runtime, body: Mapping[str, Any]) -> dict[str, 
         if target is None:
             raise InvalidParameterException("Auto verification not turned on.")
         medium, destination, attribute = target
+        limits.take(tx, pool.id, user.username, "ResendConfirmationCode", now)
         issue(rt, tx, outbox, pool, user, CodePurpose.SIGN_UP, medium, destination,
               messages.verification_text(pool, medium))
     outbox.flush(rt)
@@ -155,8 +172,11 @@ def forgot_password(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
         client, pool = _client_and_pool(tx, body)
         user = usernames.resolve(tx, pool, body["Username"])
         hide = client.prevent_user_existence_errors
+        now = rt.clock.now()
+        key = user.username if user is not None else limits.key_for_unknown(body["Username"])
         if user is None or not user.enabled:
             if hide:
+                limits.take(tx, pool.id, key, "ForgotPassword", now)
                 return {"CodeDeliveryDetails": _simulated(pool, body["Username"])}
             if user is None:
                 raise UserNotFoundException()
@@ -165,6 +185,7 @@ def forgot_password(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
         if not order:
             raise NotAuthorizedException("Password reset is only allowed by an administrator for this user pool.")
         target = messages.delivery(pool, user, prefer=order, verified_only=True)
+        limits.take(tx, pool.id, key, "ForgotPassword", now)
         if target is None:
             if hide:
                 return {"CodeDeliveryDetails": _simulated(pool, body["Username"])}
@@ -179,12 +200,9 @@ def forgot_password(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def confirm_forgot_password(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
-    def load(tx: Tx) -> User:
+    def load(tx: Tx) -> Claimant:
         client, pool = _client_and_pool(tx, body)
-        user = _find(tx, client, pool, body["Username"], CodeMismatchException)
-        if not user.enabled and client.prevent_user_existence_errors:
-            raise CodeMismatchException()
-        return user
+        return _claimant(tx, client, pool, body["Username"], hide_disabled=True)
 
     def reset(tx: Tx, user: User) -> None:
         pool = tx.get_pool(user.pool_id)
@@ -195,5 +213,6 @@ def confirm_forgot_password(rt: Runtime, body: Mapping[str, Any]) -> dict[str, A
         tx.update_user(replace(user, password=credential, password_history=history, status=status,
                                last_modified=now))
 
-    redeem_then(rt, load, CodePurpose.FORGOT_PASSWORD, body["ConfirmationCode"], reset)
+    redeem_then(rt, load, CodePurpose.FORGOT_PASSWORD, body["ConfirmationCode"], reset,
+                action="ConfirmForgotPassword", too_many=_too_many_codes)
     return {}

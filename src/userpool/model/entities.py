@@ -289,6 +289,14 @@ class LockoutState:
     last_attempt: float = 0.0
 
 
+@dataclass(frozen=True)
+class LimitWindow:
+    """One per-user hourly limit counter (spec §2.6): calls counted since ``started``."""
+
+    started: float = 0.0
+    count: int = 0
+
+
 class CodePurpose(enum.StrEnum):
     SIGN_UP = "SIGN_UP"
     FORGOT_PASSWORD = "FORGOT_PASSWORD"

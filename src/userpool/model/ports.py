@@ -15,6 +15,7 @@ from userpool.model.entities import (
     AppClient,
     CodePurpose,
     Group,
+    LimitWindow,
     LockoutState,
     Message,
     RefreshTokenRecord,
@@ -190,6 +191,21 @@ class LockoutRepo(Protocol):
     def save_lockout(self, pool_id: str, key: str, state: LockoutState) -> None: ...
 
 
+class LimitRepo(Protocol):
+    """Per-user hourly limit counters (spec §2.6), one row per (pool, key, action); shared by
+    every worker and instance because they live in the database."""
+
+    def lock_limit(self, pool_id: str, key: str, action: str) -> LimitWindow:
+        """The counter (zero if there is none), row-locked until the transaction ends."""
+        ...
+
+    def save_limit(self, pool_id: str, key: str, action: str, window: LimitWindow) -> None: ...
+
+    def purge_expired_limits(self, started_before: float) -> int:
+        """Deletes counters whose window started before ``started_before``; returns how many."""
+        ...
+
+
 class SessionRepo(Protocol):
     def consume_once(self, session_id: str, expires_at: float) -> bool:
         """Records that a single-use session was used; False if it was used before."""
@@ -207,10 +223,6 @@ class CodeRepo(Protocol):
 
     def delete_code(self, pool_id: str, username: str, purpose: CodePurpose) -> None: ...
 
-    def count_failed_attempt(self, pool_id: str, username: str, purpose: CodePurpose) -> int:
-        """Adds one failed attempt to the code and returns the new count."""
-        ...
-
 
 class KeyRepo(Protocol):
     def insert_signing_key(self, key: SigningKey) -> None: ...
@@ -220,8 +232,8 @@ class KeyRepo(Protocol):
         ...
 
 
-class Tx(PoolRepo, ClientRepo, UserRepo, GroupRepo, TokenRepo, LockoutRepo, SessionRepo, CodeRepo, KeyRepo,
-         Protocol):
+class Tx(PoolRepo, ClientRepo, UserRepo, GroupRepo, TokenRepo, LockoutRepo, LimitRepo, SessionRepo, CodeRepo,
+         KeyRepo, Protocol):
     """Everything one transaction can read and write."""
 
 

@@ -18,11 +18,17 @@ from collections.abc import Callable
 from sqlalchemy import Connection, Engine, func, insert, inspect, or_, select, text, update
 
 from userpool.storage.sql.engine import MODE_OPTION
-from userpool.storage.sql.schema import INDEXED_VALUE_CHARS, metadata, schema_version, user_attribute_index
+from userpool.storage.sql.schema import (
+    INDEXED_VALUE_CHARS,
+    metadata,
+    schema_version,
+    user_attribute_index,
+    user_limits,
+)
 
 Step = Callable[[Connection], None]
 
-LATEST_VERSION = 2
+LATEST_VERSION = 3
 
 
 def _cut_indexed_values(conn: Connection) -> None:
@@ -36,8 +42,14 @@ def _cut_indexed_values(conn: Connection) -> None:
     )
 
 
+def _add_user_limits(conn: Connection) -> None:
+    """3: the ``user_limits`` table of per-user hourly limits (spec §2.6)."""
+    user_limits.create(conn, checkfirst=True)
+
+
 #: ``STEPS[n]`` brings a database at version ``n - 1`` to version ``n`` (n >= 2).
 STEPS: dict[int, Step] = {2: _cut_indexed_values}
+STEPS[3] = _add_user_limits
 
 #: Arbitrary constant naming the migration lock ("userpool" in ASCII).
 _PG_LOCK_KEY = int.from_bytes(b"userpool", "big")

@@ -204,6 +204,21 @@ codes = Table(
     _user_fk(),
 )
 
+# Per-user hourly limits (spec §2.6): ``key`` is the username, or a hash of the typed name for
+# an unknown user; ``action`` the limited operation, or a code purpose for wrong guesses.
+user_limits = Table(
+    "user_limits",
+    metadata,
+    Column("pool_id", Key, nullable=False),
+    Column("key", Key, nullable=False),
+    Column("action", Key, nullable=False),
+    Column("window_start", Double, nullable=False),
+    Column("count", Integer, nullable=False),
+    PrimaryKeyConstraint("pool_id", "key", "action"),
+    _pool_fk(),
+    Index("ix_user_limits_window_start", "window_start"),
+)
+
 signing_keys = Table(
     "signing_keys",
     metadata,
@@ -223,6 +238,7 @@ POOL_TABLES_CHILD_FIRST = (
     refresh_tokens,
     codes,
     lockout,
+    user_limits,
     signing_keys,
     groups,
     users,

@@ -1,10 +1,11 @@
-"""LockoutRepo and CodeRepo: per-user counters that concurrent requests must update atomically."""
+"""LockoutRepo and CodeRepo: per-user counters that concurrent requests must update atomically
+(LimitRepo is in ``limits.py``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Row, bindparam, delete, select, update
+from sqlalchemy import Row, bindparam, delete, select
 
 from userpool.model.entities import CodePurpose, LockoutState, VerificationCode
 from userpool.storage.sql.repos.base import Prepared, TxBase
@@ -85,16 +86,6 @@ class CodeRepoMixin(TxBase):
                 codes.c.pool_id == pool_id, codes.c.username == username, codes.c.purpose == str(purpose)
             )
         )
-
-    def count_failed_attempt(self, pool_id: str, username: str, purpose: CodePurpose) -> int:
-        """Adds one attempt in a single UPDATE and returns the new count (0 if there is no code)."""
-        attempts = self._conn.execute(
-            update(codes)
-            .where(codes.c.pool_id == pool_id, codes.c.username == username, codes.c.purpose == str(purpose))
-            .values(attempts=codes.c.attempts + 1)
-            .returning(codes.c.attempts)
-        ).scalar()
-        return 0 if attempts is None else int(attempts)
 
 
 def _code_from(row: Row[Any]) -> VerificationCode:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from userpool.storage.sql.repos.counters import CodeRepoMixin, LockoutRepoMixin
 from userpool.storage.sql.repos.groups import GroupRepoMixin
 from userpool.storage.sql.repos.keys import KeyRepoMixin
+from userpool.storage.sql.repos.limits import LimitRepoMixin
 from userpool.storage.sql.repos.pools import ClientRepoMixin, PoolRepoMixin
 from userpool.storage.sql.repos.tokens import SessionRepoMixin, TokenRepoMixin
 from userpool.storage.sql.repos.users import UserRepoMixin
@@ -18,6 +19,7 @@ class SqlTx(
     TokenRepoMixin,
     SessionRepoMixin,
     LockoutRepoMixin,
+    LimitRepoMixin,
     CodeRepoMixin,
     KeyRepoMixin,
 ):
