@@ -16,7 +16,7 @@ from tests.e2e.conftest import raises_code
     ("settings", "path"),
     [
         ({"EmailConfiguration": {"ReplyToEmailAddress": "@" * 20000 + " "}}, "emailConfiguration.replyToEmailAddress"),
-        ({"VerificationMessageTemplate": {"EmailMessageByLink": "{##" * 6666 + "\x00"}},
+        ({"VerificationMessageTemplate": {"EmailMessageByLink": "{####}" * 3333 + "\x00"}},
          "verificationMessageTemplate.emailMessageByLink"),
     ],
 )
