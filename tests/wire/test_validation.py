@@ -13,7 +13,8 @@ from userpool.model.errors import (
     UnknownOperationException,
 )
 from userpool.wire import validation
-from userpool.wire.validation import translate_pattern, validate_input
+from userpool.wire.patterns import Pattern, compile_pattern, translate
+from userpool.wire.validation import validate_input
 
 POOL = "us-east-1_AbCdEf123"
 USERNAME_PATTERN = r"[\p{L}\p{M}\p{S}\p{N}\p{P}]+"
@@ -311,7 +312,7 @@ def test_blob_is_base64() -> None:
 def test_every_model_pattern_compiles() -> None:
     patterns = validation.compiled_patterns()
     assert len(patterns) >= 30
-    assert all(isinstance(p, re.Pattern) for p in patterns.values())
+    assert all(isinstance(p, Pattern) for p in patterns.values())
 
 
 @pytest.mark.parametrize(
@@ -332,17 +333,46 @@ def test_every_model_pattern_compiles() -> None:
     ],
 )
 def test_username_pattern(text: str, ok: bool) -> None:
-    regex = validation.compiled_patterns()[USERNAME_PATTERN]
-    assert (regex.fullmatch(text) is not None) is ok
+    assert validation.compiled_patterns()[USERNAME_PATTERN].fullmatch(text) is ok
 
 
-def test_translate_pattern_outside_class_and_negated() -> None:
-    letters = re.compile(translate_pattern(r"\p{Lu}+"))
+def test_unicode_classes_outside_class_and_negated() -> None:
+    letters = compile_pattern(r"\p{Lu}+")
     assert letters.fullmatch("ÀBC") and not letters.fullmatch("abc")
-    not_space = re.compile(translate_pattern(r"[^_\p{Z}]+"))
+    not_space = compile_pattern(r"[^_\p{Z}]+")
     assert not_space.fullmatch("ab") and not not_space.fullmatch("a b") and not not_space.fullmatch("a_b")
-    non_letters = re.compile(translate_pattern(r"\P{L}+"))
+    non_letters = compile_pattern(r"\P{L}+")
     assert non_letters.fullmatch("123") and not non_letters.fullmatch("1a")
-    assert translate_pattern(r"[\w\s+=,.@-]+") == r"[\w\s+=,.@-]+"
-    with pytest.raises(ValueError, match="unsupported"):
-        translate_pattern(r"\p{Nope}")
+    with pytest.raises(ValueError, match="not supported"):
+        compile_pattern(r"\p{Nope}")
+
+
+def test_java_whitespace_includes_vertical_tab() -> None:
+    """Java's ``\\s`` is ``[ \\t\\n\\x0B\\f\\r]``; RE2's lacks ``\\x0B``."""
+    assert translate(r"[\w\s+=,.@-]+") == r"[\w\t\n\x0B\f\r\x20+=,.@-]+"
+    assert compile_pattern(r"[\w\s+=,.@-]+").fullmatch("a\x0bb")
+    assert not compile_pattern(r"[\S]+").fullmatch("a\x0bb")
+    assert compile_pattern(r"[\S]+").fullmatch("a\x85b")
+    with pytest.raises(ValueError, match="not supported"):
+        translate(r"[a\S]+")
+
+
+def test_lookbehind_equivalent() -> None:
+    """S3BucketType's look-behind has no RE2 spelling; its replacement agrees with Python's ``re``."""
+    java = r"^[0-9A-Za-z\.\-_]*(?<!\.)$"
+    original = re.compile(java)
+    texts = ["", ".", "a", "a.", ".a", "a.b", "a..", "my-bucket_1", "my.bucket.", "x" * 70 + ".", "a b", "a\n"]
+    for text in texts:
+        assert compile_pattern(java).fullmatch(text) is (original.fullmatch(text) is not None), text
+
+
+def test_ranges_and_literal_dashes_agree_with_python_re() -> None:
+    for java, texts in {
+        r"[A-Za-z0-9-_=.]+": ["a-b_c=d.e", "a,b", "-", "a b"],
+        r"[\w+=/]+": ["a+b=/c", "a-b", "é"],
+        r".*\{####\}.*": ["x{####}y", "x\n{####}", "{###}"],
+        r"^cognito:(default|chinese-(simplified|traditional))$": ["cognito:default", "cognito:chinese-", "x"],
+    }.items():
+        for text in texts:
+            expected = re.fullmatch(java, text, re.ASCII) is not None
+            assert compile_pattern(java).fullmatch(text) is expected, (java, text)
