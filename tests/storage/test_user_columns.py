@@ -7,15 +7,18 @@ The revocation cut-off never moves back. ``lock_user`` reads the row for update.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
 from tests.storage.helpers import POOL_ID, make_client, make_token, make_user
+from userpool.model.entities import User
 from userpool.storage import SqlStore
 
 
-def _stored(store: SqlStore, username: str = "amy"):  # type: ignore[no-untyped-def]
+def _stored(store: SqlStore, username: str = "amy") -> User | None:
     with store.read() as tx:
         return tx.get_user(POOL_ID, username)
 
@@ -28,7 +31,7 @@ def test_update_user_with_a_stale_copy_keeps_enabled_and_the_revocation_cut_off(
         assert tx.set_user_enabled(POOL_ID, "amy", False, 50.0) is True
         tx.set_tokens_revoked_at(POOL_ID, "amy", 60.0)
     with pool_store.transaction() as tx:
-        tx.update_user(stale.__class__(**{**stale.__dict__, "attributes": {"name": "Ann"}, "last_modified": 70.0}))
+        tx.update_user(replace(stale, attributes={"name": "Ann"}, last_modified=70.0))
     user = _stored(pool_store)
     assert user is not None
     assert (user.enabled, user.tokens_revoked_at, user.attributes, user.last_modified) == (
