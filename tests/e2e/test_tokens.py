@@ -209,7 +209,9 @@ def test_refresh_of_a_disabled_user(idp: Any, signed_in: Any, expect_error: Any)
     with expect_error("NotAuthorizedException", "User is disabled."):
         idp.get_user(AccessToken=state["AccessToken"])
     idp.admin_enable_user(UserPoolId=state["pool_id"], Username="zoe")
-    assert refresh(idp, state["client"], state["RefreshToken"])["AccessToken"]
+    # AdminDisableUser revoked the user's tokens: re-enabling does not bring them back.
+    with expect_error("NotAuthorizedException", REFRESH_REVOKED):
+        refresh(idp, state["client"], state["RefreshToken"])
 
 
 def test_refresh_is_refused_when_the_flow_is_not_enabled(

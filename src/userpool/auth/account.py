@@ -47,13 +47,21 @@ def _caller(auth: AuthRuntime, body: Mapping[str, Any]) -> tokens.AccessContext:
         return _authenticated(auth, tx, body)
 
 
+def _locked(tx: Tx, caller: tokens.AccessContext) -> User:
+    """The caller read again, row locked, in the transaction that writes it back: never the
+    copy ``_caller`` read in an earlier one (that would undo concurrent writes)."""
+    user = tx.lock_user(caller.pool.id, caller.user.username)
+    if user is None:
+        raise UserNotFoundException()
+    return user
+
+
 def get_user(auth: AuthRuntime, body: Mapping[str, Any]) -> dict[str, Any]:
     with auth.rt.store.read() as tx:
         caller = _authenticated(auth, tx, body)
-        client = tx.get_client(caller.client_id)
     return {
         "Username": caller.user.username,
-        "UserAttributes": attributes.to_list(attributes.readable(caller.user.attributes, client)),
+        "UserAttributes": attributes.to_list(attributes.readable(caller.user.attributes, caller.client)),
     }
 
 
@@ -61,7 +69,7 @@ def update_user_attributes(auth: AuthRuntime, body: Mapping[str, Any]) -> dict[s
     caller = _caller(auth, body)
     outbox = Outbox()
     with auth.rt.store.transaction() as tx:
-        user = tx.get_user(caller.pool.id, caller.user.username) or caller.user
+        user = _locked(tx, caller)
         client = tx.get_client(caller.client_id)
         _, sent = users.update_attributes(
             auth.rt, tx, outbox, caller.pool, user, attributes.to_map(body["UserAttributes"]), admin=False,
@@ -74,7 +82,7 @@ def update_user_attributes(auth: AuthRuntime, body: Mapping[str, Any]) -> dict[s
 def delete_user_attributes(auth: AuthRuntime, body: Mapping[str, Any]) -> dict[str, Any]:
     caller = _caller(auth, body)
     with auth.rt.store.transaction() as tx:
-        user = tx.get_user(caller.pool.id, caller.user.username) or caller.user
+        user = _locked(tx, caller)
         tx.update_user(users.delete_attributes(caller.pool, user, list(body["UserAttributeNames"]),
                                                auth.rt.clock.now(), admin=False))
     return {}
@@ -129,6 +137,8 @@ def delete_user(auth: AuthRuntime, body: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def global_sign_out(auth: AuthRuntime, body: Mapping[str, Any]) -> dict[str, Any]:
+    """Writes only the refresh tokens' revoked flag and the user's (monotonic) cut-off, so the
+    caller read in the earlier transaction is never written back."""
     caller = _caller(auth, body)
     with auth.rt.store.transaction() as tx:
         users.sign_out_everywhere(auth.rt, tx, caller.user)

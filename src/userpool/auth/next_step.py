@@ -21,10 +21,10 @@ from typing import Any
 
 from userpool.auth import housekeeping, tokens
 from userpool.auth.context import FlowContext
-from userpool.auth.session import AuthSession, new_session, seal, spend
+from userpool.auth.session import INVALID, AuthSession, new_session, seal, spend
 from userpool.directory.ids import new_uuid
 from userpool.model.entities import User, UserStatus
-from userpool.model.errors import InvalidUserPoolConfigurationException
+from userpool.model.errors import InvalidUserPoolConfigurationException, NotAuthorizedException
 from userpool.model.ports import Tx
 
 NEW_PASSWORD_REQUIRED = "NEW_PASSWORD_REQUIRED"
@@ -94,9 +94,18 @@ def _record(tx: Tx, ctx: FlowContext, done: Completed) -> None:
     if done.spent is not None:
         spend(tx, done.spent)
     if done.updated_user:
+        _still_enabled(tx, done.user)
         tx.update_user(done.user)
     if housekeeping.due(ctx.auth.rt.random):
         housekeeping.purge(tx, ctx.auth.rt.clock.now())
+
+
+def _still_enabled(tx: Tx, user: User) -> None:
+    """The step read ``user`` in an earlier transaction: lock the row and refuse a user disabled
+    (or deleted) since, so no tokens outlive AdminDisableUser's revocation."""
+    current = tx.lock_user(user.pool_id, user.username)
+    if current is None or not current.enabled:
+        raise NotAuthorizedException("User is disabled." if current is not None else INVALID)
 
 
 def new_password_parameters(ctx: FlowContext, user: User) -> dict[str, str]:

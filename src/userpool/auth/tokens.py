@@ -18,8 +18,8 @@ from userpool.auth.runtime import AuthRuntime
 from userpool.crypto import jwt
 from userpool.directory import attributes as attribute_rules
 from userpool.directory.ids import new_uuid
-from userpool.model.entities import AppClient, RefreshTokenRecord, User, UserPool
-from userpool.model.errors import NotAuthorizedException, UserNotFoundException
+from userpool.model.entities import AppClient, RefreshTokenRecord, User, UserPool, UserStatus
+from userpool.model.errors import NotAuthorizedException, PasswordResetRequiredException, UserNotFoundException
 from userpool.model.ports import Tx
 
 SCOPE_ADMIN = "aws.cognito.signin.user.admin"
@@ -140,40 +140,46 @@ class AccessContext:
     user: User
     client_id: str
     claims: Mapping[str, Any]
+    client: AppClient
 
 
 INVALID_ACCESS = "Invalid Access Token"
 
 
 def authenticate(auth: AuthRuntime, tx: Tx, token: str) -> AccessContext:
-    """Signature, expiry, ``token_use``, scope, revocation and the user's state (spec §3.8)."""
+    """Signature, expiry, ``token_use``, scope, revocation and the user's state (spec §3.8).
+
+    The token's app client must still exist: a deleted client's tokens are "Invalid Access
+    Token". Client and pool come from one joined read, so this check costs no query."""
     try:
         _, unverified = jwt.decode_unverified(token)
     except jwt.InvalidToken:
         raise NotAuthorizedException(INVALID_ACCESS) from None
-    issuer = unverified.get("iss")
+    issuer, client_id = unverified.get("iss"), unverified.get("client_id")
     pool_id = issuer.rsplit("/", 1)[-1] if isinstance(issuer, str) else ""
-    pool = tx.get_pool(pool_id) if pool_id else None
-    if pool is None:
+    found = tx.get_client_with_pool(client_id) if pool_id and isinstance(client_id, str) and client_id else None
+    if found is None or found[1].id != pool_id:
         raise NotAuthorizedException(INVALID_ACCESS)
+    client, pool = found
     try:
         claims = jwt.verify(token, lambda kid: auth.keys.verifier(pool.id, kid), auth.rt.clock.now())
     except jwt.ExpiredToken:
         raise NotAuthorizedException("Access Token has expired") from None
     except jwt.InvalidToken:
         raise NotAuthorizedException(INVALID_ACCESS) from None
-    if claims.get("token_use") != "access" or not isinstance(claims.get("username"), str):
+    if (claims.get("token_use") != "access" or not isinstance(claims.get("username"), str)
+            or claims.get("client_id") != client.client_id):
         raise NotAuthorizedException(INVALID_ACCESS)
     if SCOPE_ADMIN not in str(claims.get("scope", "")).split():
         raise NotAuthorizedException("Access Token does not have required scopes")
     user = tx.get_user(pool.id, claims["username"])
     if user is None or user.sub != claims.get("sub"):
         raise UserNotFoundException()
-    if _revoked(tx, pool.id, user, claims):
-        raise NotAuthorizedException("Access Token has been revoked")
     if not user.enabled:
         raise NotAuthorizedException("User is disabled.")
-    return AccessContext(pool, user, str(claims.get("client_id", "")), claims)
+    if _revoked(tx, pool.id, user, claims):
+        raise NotAuthorizedException("Access Token has been revoked")
+    return AccessContext(pool, user, client.client_id, claims, client)
 
 
 def _revoked(tx: Tx, pool_id: str, user: User, claims: Mapping[str, Any]) -> bool:
@@ -189,17 +195,21 @@ def _revoked(tx: Tx, pool_id: str, user: User, claims: Mapping[str, Any]) -> boo
 def refresh_grant(auth: AuthRuntime, pool: UserPool, client: AppClient, record: RefreshTokenRecord,
                   user: User | None, groups: tuple[str, ...], issuer: str, device_key: str | None) -> TokenGrant:
     """Checks a stored refresh token and its user (as read with it) for REFRESH_TOKEN_AUTH
-    (spec §3.3); returns the grant to sign."""
+    (spec §3.3); returns the grant to sign. A disabled user hears "User is disabled." (its
+    tokens were revoked with it); a RESET_REQUIRED user is refused like a sign-in (spec §3.7,
+    AdminResetUserPassword: "PasswordResetRequiredException")."""
     if record.pool_id != pool.id or record.client_id != client.client_id:
         raise NotAuthorizedException("Invalid Refresh Token")
+    if user is None:
+        raise NotAuthorizedException("Invalid Refresh Token")
+    if not user.enabled:
+        raise NotAuthorizedException("User is disabled.")
     if record.revoked:
         raise NotAuthorizedException("Refresh Token has been revoked")
     if record.expires_at <= auth.rt.clock.now():
         raise NotAuthorizedException("Refresh Token has expired")
     if record.device_key is not None and device_key != record.device_key:
         raise NotAuthorizedException("Invalid Refresh Token")
-    if user is None:
-        raise NotAuthorizedException("Invalid Refresh Token")
-    if not user.enabled:
-        raise NotAuthorizedException("User is disabled.")
+    if user.status == UserStatus.RESET_REQUIRED:
+        raise PasswordResetRequiredException()
     return TokenGrant(pool, client, user, groups, record.auth_time, record.origin_jti, issuer, record.device_key)

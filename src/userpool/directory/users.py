@@ -92,6 +92,8 @@ def admin_create_user(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
         attributes.check_writes(pool, attrs, creating=True, admin=True)
         typed = body["Username"]
         existing = usernames.resolve(tx, pool, typed) if action == "RESEND" else None
+        if existing is not None:
+            existing = tx.lock_user(pool.id, existing.username)
         if action == "RESEND":
             if existing is None:
                 raise UserNotFoundException()
@@ -140,6 +142,15 @@ def _invite(pool: UserPool, user: User, password: str, mediums: list[str], outbo
             ))
 
 
+def find_for_update(tx: Tx, pool: UserPool, typed: str) -> User:
+    """The user an admin call names, read again with its row locked, for a read-modify-write
+    that ``update_user`` completes in the same transaction (no lost update on PostgreSQL)."""
+    user = tx.lock_user(pool.id, find_for_admin(tx, pool, typed).username)
+    if user is None:
+        raise UserNotFoundException()
+    return user
+
+
 def admin_get_user(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
     with rt.store.read() as tx:
         pool = get_pool(tx, body["UserPoolId"])
@@ -159,7 +170,7 @@ def admin_set_user_password(rt: Runtime, body: Mapping[str, Any]) -> dict[str, A
     now = rt.clock.now()
     with rt.store.transaction() as tx:
         pool = get_pool(tx, body["UserPoolId"])
-        user = find_for_admin(tx, pool, body["Username"])
+        user = find_for_update(tx, pool, body["Username"])
         credential, history = new_password(pool, user, body["Password"], rt.random, now, temporary=not permanent)
         status = UserStatus.CONFIRMED if permanent else UserStatus.FORCE_CHANGE_PASSWORD
         if not permanent and user.status == UserStatus.UNCONFIRMED:
@@ -170,11 +181,16 @@ def admin_set_user_password(rt: Runtime, body: Mapping[str, Any]) -> dict[str, A
 
 
 def _set_enabled(rt: Runtime, body: Mapping[str, Any], enabled: bool) -> dict[str, Any]:
+    """AdminEnableUser / AdminDisableUser. Disabling "deactivates a user and revokes all access
+    tokens for the user" (API reference): every refresh token and every access token issued
+    until now, for good — enabling the user again does not bring them back."""
     now = rt.clock.now()
     with rt.store.transaction() as tx:
         pool = get_pool(tx, body["UserPoolId"])
         user = find_for_admin(tx, pool, body["Username"])
-        tx.update_user(replace(user, enabled=enabled, last_modified=now))
+        tx.set_user_enabled(pool.id, user.username, enabled, now)
+        if not enabled:
+            sign_out_everywhere(rt, tx, user)
     return {}
 
 
@@ -245,7 +261,7 @@ def admin_update_user_attributes(rt: Runtime, body: Mapping[str, Any]) -> dict[s
     outbox = Outbox()
     with rt.store.transaction() as tx:
         pool = get_pool(tx, body["UserPoolId"])
-        user = find_for_admin(tx, pool, body["Username"])
+        user = find_for_update(tx, pool, body["Username"])
         update_attributes(rt, tx, outbox, pool, user, attributes.to_map(body["UserAttributes"]), admin=True)
     outbox.flush(rt)
     return {}
@@ -273,7 +289,7 @@ def delete_attributes(pool: UserPool, user: User, names: list[str], now: float, 
 def admin_delete_user_attributes(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
     with rt.store.transaction() as tx:
         pool = get_pool(tx, body["UserPoolId"])
-        user = find_for_admin(tx, pool, body["Username"])
+        user = find_for_update(tx, pool, body["Username"])
         tx.update_user(delete_attributes(pool, user, list(body["UserAttributeNames"]), rt.clock.now(), admin=True))
     return {}
 
@@ -281,7 +297,7 @@ def admin_delete_user_attributes(rt: Runtime, body: Mapping[str, Any]) -> dict[s
 def admin_confirm_sign_up(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
     with rt.store.transaction() as tx:
         pool = get_pool(tx, body["UserPoolId"])
-        user = find_for_admin(tx, pool, body["Username"])
+        user = find_for_update(tx, pool, body["Username"])
         if user.status != UserStatus.UNCONFIRMED:
             raise NotAuthorizedException(f"User cannot be confirmed. Current status is {user.status.value}")
         tx.update_user(replace(user, status=UserStatus.CONFIRMED, last_modified=rt.clock.now()))
@@ -292,7 +308,7 @@ def admin_reset_user_password(rt: Runtime, body: Mapping[str, Any]) -> dict[str,
     outbox = Outbox()
     with rt.store.transaction() as tx:
         pool = get_pool(tx, body["UserPoolId"])
-        user = find_for_admin(tx, pool, body["Username"])
+        user = find_for_update(tx, pool, body["Username"])
         target = messages.delivery(pool, user, verified_only=True)
         if target is None:
             raise InvalidParameterException(
@@ -317,9 +333,10 @@ def admin_user_global_sign_out(rt: Runtime, body: Mapping[str, Any]) -> dict[str
 
 def sign_out_everywhere(rt: Runtime, tx: Tx, user: User) -> None:
     """GlobalSignOut semantics (spec §6.7): every refresh token, and every access token
-    issued up to now, is revoked."""
+    issued up to now, is revoked. Only the pool and username of ``user`` are used, so a copy
+    read in an earlier transaction is fine: nothing else of it is written back."""
     tx.revoke_user_tokens(user.pool_id, user.username)
-    tx.update_user(replace(user, tokens_revoked_at=rt.clock.now()))
+    tx.set_tokens_revoked_at(user.pool_id, user.username, rt.clock.now())
 
 
 _FILTER = re.compile(r'^\s*([\w:]+)\s*(=|\^=)\s*"((?:[^"\\]|\\.)*)"\s*$')

@@ -107,7 +107,24 @@ class UserRepo(Protocol):
     def get_user(self, pool_id: str, username: str) -> User | None: ...
 
     def update_user(self, user: User) -> None:
-        """Replaces the stored user (attributes, status, password, history) as given."""
+        """Replaces the stored user (attributes, status, password, history) as given.
+
+        Never writes ``enabled`` or ``tokens_revoked_at``: a copy read earlier cannot undo an
+        AdminDisableUser or a GlobalSignOut; ``set_user_enabled`` / ``set_tokens_revoked_at``
+        write those. Read the user with ``lock_user`` in the same transaction first."""
+        ...
+
+    def lock_user(self, pool_id: str, username: str) -> User | None:
+        """Reads the user for update: the row stays locked until commit (SELECT ... FOR UPDATE
+        on PostgreSQL; SQLite write transactions are serial already)."""
+        ...
+
+    def set_user_enabled(self, pool_id: str, username: str, enabled: bool, now: float) -> bool:
+        """Writes ``enabled`` (and ``last_modified``) only; False if there is no such user."""
+        ...
+
+    def set_tokens_revoked_at(self, pool_id: str, username: str, at: float) -> None:
+        """Moves the user's access-token cut-off forward to ``at``, never back."""
         ...
 
     def delete_user(self, pool_id: str, username: str) -> None:

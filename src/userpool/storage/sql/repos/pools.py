@@ -12,7 +12,7 @@ from sqlalchemy import bindparam, delete, select, update
 from userpool.model.entities import AppClient, SchemaAttribute, UserPool
 from userpool.model.errors import StoreConflict
 from userpool.storage.sql.repos.base import Prepared, TxBase, dump_json, load_json
-from userpool.storage.sql.schema import POOL_TABLES_CHILD_FIRST, clients, pools
+from userpool.storage.sql.schema import POOL_TABLES_CHILD_FIRST, clients, pools, refresh_tokens
 
 _POOL_ROW: Any = namedtuple("_POOL_ROW", [column.name for column in pools.columns])  # type: ignore[misc]
 _CLIENT_ROW: Any = namedtuple("_CLIENT_ROW", [column.name for column in clients.columns])  # type: ignore[misc]
@@ -84,7 +84,12 @@ class ClientRepoMixin(TxBase):
         )
 
     def delete_client(self, pool_id: str, client_id: str) -> None:
+        """Deletes the client and its refresh tokens: their families are gone, so access tokens
+        carrying their ``origin_jti`` count as revoked too (``is_family_revoked``)."""
         self._conn.execute(delete(clients).where(clients.c.client_id == client_id, clients.c.pool_id == pool_id))
+        self._conn.execute(
+            delete(refresh_tokens).where(refresh_tokens.c.pool_id == pool_id, refresh_tokens.c.client_id == client_id)
+        )
 
     def list_clients(self, pool_id: str, limit: int, after: str | None = None) -> list[AppClient]:
         query = select(clients).where(clients.c.pool_id == pool_id).order_by(clients.c.client_id).limit(limit)

@@ -12,7 +12,7 @@ import base64
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, delete, func, select, update
+from sqlalchemy import Select, and_, bindparam, delete, func, or_, select, update
 
 from userpool.model.entities import PasswordCredential, User, UserStatus
 from userpool.model.errors import StoreConflict
@@ -32,6 +32,23 @@ from userpool.storage.sql.schema import (
 _idx = user_attribute_index
 _GET_USER = Prepared(
     select(users).where(users.c.pool_id == bindparam("pool_id"), users.c.username == bindparam("username"))
+)
+# Read-modify-write of a user locks its row first (FOR UPDATE renders as nothing on SQLite,
+# whose write transactions hold the database's write lock from BEGIN IMMEDIATE).
+_LOCK_USER = Prepared(
+    select(users)
+    .where(users.c.pool_id == bindparam("pool_id"), users.c.username == bindparam("username"))
+    .with_for_update()
+)
+_THIS_USER = and_(users.c.pool_id == bindparam("pool_id"), users.c.username == bindparam("username"))
+_SET_ENABLED = Prepared(
+    update(users).where(_THIS_USER).values(enabled=bindparam("enabled"), last_modified=bindparam("now"))
+)
+# Monotonic: a cut-off written by a slower, earlier request never moves a later one back.
+_SET_REVOKED_AT = Prepared(
+    update(users)
+    .where(_THIS_USER, or_(users.c.tokens_revoked_at.is_(None), users.c.tokens_revoked_at < bindparam("at")))
+    .values(tokens_revoked_at=bindparam("at"))
 )
 _INDEXED = select(_idx.c.name, _idx.c.value).where(
     _idx.c.pool_id == bindparam("pool_id"), _idx.c.username == bindparam("username")
@@ -53,6 +70,7 @@ class UserRepoMixin(TxBase):
     def update_user(self, user: User) -> None:
         values = user_row(user)
         del values["pool_id"], values["username"]
+        del values["enabled"], values["tokens_revoked_at"]  # only their narrow writes below set them
         updated = self._conn.execute(
             update(users).where(users.c.pool_id == user.pool_id, users.c.username == user.username).values(values)
         )
@@ -73,6 +91,17 @@ class UserRepoMixin(TxBase):
             )
         changed = {name: value for name, value in user.attributes.items() if indexed.get(name) != wanted[name]}
         self._insert_many(_idx, _index_rows(user.pool_id, user.username, changed))
+
+    def lock_user(self, pool_id: str, username: str) -> User | None:
+        row = self._first(_LOCK_USER, {"pool_id": pool_id, "username": username})
+        return None if row is None else user_from(row)
+
+    def set_user_enabled(self, pool_id: str, username: str, enabled: bool, now: float) -> bool:
+        return self._write(_SET_ENABLED, {"pool_id": pool_id, "username": username, "enabled": enabled,
+                                          "now": now}) == 1
+
+    def set_tokens_revoked_at(self, pool_id: str, username: str, at: float) -> None:
+        self._write(_SET_REVOKED_AT, {"pool_id": pool_id, "username": username, "at": at})
 
     def delete_user(self, pool_id: str, username: str) -> None:
         for table in (memberships, refresh_tokens, codes, _idx):
