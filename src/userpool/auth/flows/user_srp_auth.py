@@ -49,7 +49,8 @@ def password_verifier_challenge(ctx: FlowContext, typed: str, srp_a_hex: str) ->
     else:
         check_user_state(ctx, user)
         user_id, decoy = user.username, user.password is None
-        salt, verifier = (user.password.salt, user.password.verifier) if user.password else decoy_credential(ctx, typed)[1:]
+        credential = user.password
+        salt, verifier = (credential.salt, credential.verifier) if credential else decoy_credential(ctx, typed)[1:]
     b_pub = 0
     while b_pub == 0:
         b = srp.private_b(ctx.auth.rt.random.bytes(srp.PRIVATE_B_BYTES))

@@ -19,7 +19,9 @@ _FAMILY_REVOKED = Prepared(
     .order_by(_rt.c.revoked.desc())
     .limit(1)
 )
-_SESSION_USED = Prepared(select(used_sessions.c.session_id).where(used_sessions.c.session_id == bindparam("session_id")))
+_SESSION_USED = Prepared(
+    select(used_sessions.c.session_id).where(used_sessions.c.session_id == bindparam("session_id"))
+)
 _INSERT_TOKEN = Prepared(_rt.insert().values({column.name: bindparam(column.name) for column in _rt.columns}))
 
 
