@@ -18,8 +18,8 @@ as many passwords as the schedule allows. Two ways to get there:
   check, so a locked-out account costs no exponentiation. It is only an early answer — the
   verdict is still the one reached under the lock.
 - ``reserve`` then ``clear``: the attempt is counted as a failure in a transaction of its own
-  before anything else; success clears it later. Used where there is no proof to settle (an
-  SRP proof for an unknown user) and by ChangePassword.
+  before anything else; success clears it later. Used by ChangePassword. (SRP answers for
+  unknown users go through ``settle`` like everyone else's, so they cost the same work.)
 """
 
 from __future__ import annotations
