@@ -244,3 +244,37 @@ def test_every_password_route_signs_in_through_both_flows(idp: Any, server: Any,
         srp.authenticate_user()
     srp.set_new_password_challenge("Chosen-Horse-9")  # NEW_PASSWORD_REQUIRED via SRP
     both("temp", "Chosen-Horse-9")
+
+
+@pytest.mark.parametrize("username", ["sam", "ghost"])
+def test_a_wrong_proof_spends_its_block(idp: Any, make_pool: Any, make_client: Any, make_user: Any,
+                                        username: str) -> None:
+    """Issue 9 item 7: one SECRET_BLOCK is worth one proof computation, right or wrong; its
+    replays are "Invalid session for the user." (docs/decisions.md 10.4) and are not counted,
+    for a known user and for an unknown one under PreventUserExistenceErrors alike."""
+    pool_id = make_pool()
+    client = make_client(pool_id, ExplicitAuthFlows=SRP_FLOWS, PreventUserExistenceErrors="ENABLED")
+    make_user(pool_id, "sam")
+    srp = _srp(idp, pool_id, client, username, "Wrong-Horse-9")
+    responses = srp.process_challenge(_start(idp, srp)["ChallengeParameters"], srp.get_auth_params())
+    with pytest.raises(idp.exceptions.NotAuthorizedException) as first:
+        _answer(idp, srp, responses)
+    assert _error(first) == ("NotAuthorizedException", WRONG)
+    for _ in range(6):  # more than the lockout threshold: replays would lock the user if counted
+        with pytest.raises(idp.exceptions.NotAuthorizedException) as replay:
+            _answer(idp, srp, responses)
+        assert _error(replay) == ("NotAuthorizedException", "Invalid session for the user.")
+    if username == "sam":
+        assert "AuthenticationResult" in _srp(idp, pool_id, client, "sam").authenticate_user()
+
+
+def test_a_locked_out_user_is_refused_at_step_two(idp: Any, srp_pool: tuple[str, dict[str, Any]]) -> None:
+    pool_id, client = srp_pool
+    for _ in range(5):
+        with pytest.raises(idp.exceptions.NotAuthorizedException):
+            _srp(idp, pool_id, client, "sam", "Wrong-Horse-9").authenticate_user()
+    srp = _srp(idp, pool_id, client, "sam")
+    responses = srp.process_challenge(_start(idp, srp)["ChallengeParameters"], srp.get_auth_params())
+    with pytest.raises(idp.exceptions.NotAuthorizedException) as locked:
+        _answer(idp, srp, responses)
+    assert _error(locked) == ("NotAuthorizedException", "Password attempts exceeded")

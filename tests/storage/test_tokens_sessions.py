@@ -135,3 +135,25 @@ def test_signing_keys_oldest_first_sealed_and_unique(pool_store: SqlStore, box: 
     stored = raw(pool_store, "SELECT private_pem FROM signing_keys WHERE kid = 'k-old'")[0][0]
     assert bytes(stored) != pem + b"1" and b"PRIVATE KEY" not in bytes(stored)
     assert box.open(bytes(stored)) == pem + b"1"
+
+
+def test_is_consumed_reads_without_consuming(store: SqlStore) -> None:
+    with store.read() as tx:
+        assert not tx.is_consumed("s1")
+    with store.transaction() as tx:
+        assert not tx.is_consumed("s1")
+        assert tx.consume_once("s1", 100.0)
+        assert tx.is_consumed("s1")
+    with store.read() as tx:
+        assert tx.is_consumed("s1") and not tx.is_consumed("s2")
+
+
+def test_get_lockout_reads_without_creating_a_row(user_store: SqlStore) -> None:
+    with user_store.read() as tx:
+        assert tx.get_lockout(POOL_ID, "alice") == LockoutState()
+    with user_store.transaction() as tx:
+        assert tx.get_lockout(POOL_ID, "alice") == LockoutState()
+        tx.save_lockout(POOL_ID, "alice", LockoutState(failures=5, locked_until=10.5, last_attempt=9.5))
+    with user_store.read() as tx:
+        assert tx.get_lockout(POOL_ID, "alice") == LockoutState(5, 10.5, 9.5)
+        assert tx.get_lockout(POOL_ID, "bob") == LockoutState()

@@ -8,7 +8,7 @@ from typing import Any
 
 from userpool.auth.runtime import AuthRuntime
 from userpool.directory import usernames
-from userpool.model.entities import AppClient, User, UserPool
+from userpool.model.entities import AppClient, LockoutState, User, UserPool
 from userpool.model.errors import InvalidParameterException
 
 
@@ -37,6 +37,7 @@ class FlowContext:
     client: AppClient
     named: User | None = None
     preloaded: Any = None  # what the flow's ``preload`` read in the same transaction
+    lockout: LockoutState | None = None  # password flows: the named user's counter, read unlocked
 
     def find_user(self, typed: str) -> User | None:
         """The user ``typed`` refers to; no database read when it is the call's USERNAME."""

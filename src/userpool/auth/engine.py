@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from userpool.auth import lockout
 from userpool.auth.challenges.base import Challenge
 from userpool.auth.challenges.new_password_required import NewPasswordRequiredChallenge
 from userpool.auth.challenges.password_verifier import PasswordVerifierChallenge
@@ -52,7 +53,8 @@ NOT_YET_CHALLENGES = {
 NEVER_ISSUED = {"ADMIN_NO_SRP_AUTH": "a legacy challenge name Cognito never issues (spec §5)"}
 
 
-def _context(auth: AuthRuntime, call: AuthCall, flow: AuthFlow | None = None) -> FlowContext:
+def _context(auth: AuthRuntime, call: AuthCall, flow: AuthFlow | None = None,
+             challenge: Challenge | None = None) -> FlowContext:
     with auth.rt.store.read() as tx:
         both = tx.get_client_with_pool(call.client_id)
         if call.admin and (both is None or both[1].id != call.pool_id):
@@ -66,7 +68,12 @@ def _context(auth: AuthRuntime, call: AuthCall, flow: AuthFlow | None = None) ->
         typed = call.parameters.get("USERNAME")
         named = usernames.resolve(tx, pool, typed) if typed else None
         preloaded = flow.preload(tx, call.parameters, pool, client) if flow is not None else None
-    return FlowContext(auth, call, pool, client, named, preloaded)
+        if challenge is not None:
+            preloaded = challenge.preload(auth, tx, call, pool)
+        counter = None
+        if typed and flow is not None and flow.checks_password:
+            counter = tx.get_lockout(pool.id, named.username if named else lockout.key_for_unknown(typed))
+    return FlowContext(auth, call, pool, client, named, preloaded, counter)
 
 
 def _check_enabled(ctx: FlowContext, flow: AuthFlow) -> None:
@@ -106,7 +113,7 @@ def respond(auth: AuthRuntime, call: AuthCall) -> dict[str, Any]:
             f"ChallengeName {call.challenge_name} is not supported by this server"
             + (f" yet ({reason})." if call.challenge_name in NOT_YET_CHALLENGES else ".")
         )
-    ctx = _context(auth, call)
+    ctx = _context(auth, call, challenge=challenge)
     return challenge.respond(ctx)
 
 

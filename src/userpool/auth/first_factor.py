@@ -3,7 +3,9 @@ ADMIN_NO_SRP_AUTH (and later USER_AUTH's PASSWORD): spec §3.0 steps 6–10 and 
 
 Order: SECRET_HASH, user resolution (hidden under PreventUserExistenceErrors), status
 refusals that real Cognito makes before the password check (UNCONFIRMED, RESET_REQUIRED,
-disabled), the constant-time verifier check, then — in one write transaction, under the
+disabled), an early "Password attempts exceeded" from the counter the engine read (so a
+locked-out user, known or not, costs no exponentiation), the constant-time verifier check
+(the same work for an unknown user or one without a password), then — in one write transaction, under the
 user's lockout row lock — the lockout check and the recording of the outcome (``settle``).
 """
 
@@ -14,7 +16,7 @@ from typing import Any
 from userpool.auth import lockout
 from userpool.auth.context import FlowContext
 from userpool.auth.next_step import Completed, finish, record
-from userpool.auth.session import AuthSession
+from userpool.auth.session import AuthSession, spend
 from userpool.crypto import srp
 from userpool.directory import passwords
 from userpool.directory.client_auth import check_secret_hash
@@ -51,19 +53,21 @@ def password_holder(ctx: FlowContext, typed: str) -> User | None:
     if user is None:
         if not ctx.client.prevent_user_existence_errors:
             raise UserNotFoundException()
-        return None
-    check_user_state(ctx, user)
+    else:
+        check_user_state(ctx, user)
+    lockout.refuse_if_locked(ctx.lockout, ctx.auth.rt.clock.now())
     return user
 
 
 def password_matches(ctx: FlowContext, user: User | None, typed: str, password: str) -> bool:
     """The constant-time verifier check of ``password_holder``'s user; an unknown user costs the
-    same work (spec §9.3). Its result must only be acted on through ``settle``."""
-    if user is None:
-        srp.check_password(ctx.pool.name_part, typed, typed, _DECOY_SALT, _DECOY_VERIFIER)
+    same work (spec §9.3): one verifier recomputed through the same fixed-base table (x is a
+    SHA-256 output whatever the salt), one constant-time comparison. Its result must only be
+    acted on through ``settle``."""
+    if user is None or user.password is None:
+        srp.check_password(ctx.pool.name_part, typed, password, _DECOY_SALT, _DECOY_VERIFIER)
         return False
-    credential = user.password
-    return credential is not None and passwords.matches(ctx.pool, user.username, password, credential)
+    return passwords.matches(ctx.pool, user.username, password, user.password)
 
 
 def settle(ctx: FlowContext, tx: Tx, user: User | None, typed: str, correct: bool) -> NotAuthorizedException | None:
@@ -94,9 +98,15 @@ def conclude(ctx: FlowContext, user: User | None, typed: str, correct: bool,
              spent: AuthSession | None = None) -> dict[str, Any]:
     """The end of a first factor whose proof was checked: one write transaction settles the
     attempt and, on success, records the next step (the refresh token, the spent session);
-    then the tokens are signed, or the refusal is raised once the failure is committed."""
+    then the tokens are signed, or the refusal is raised once the failure is committed.
+
+    A failure spends ``spent`` (the SRP SECRET_BLOCK) in the same transaction, so a block is
+    worth one proof, right or wrong; if it was spent meanwhile by a concurrent answer, the
+    whole transaction rolls back and the replay is "Invalid session for the user." uncounted."""
     with ctx.auth.rt.store.transaction() as tx:
         refusal = settle(ctx, tx, user, typed, correct)
+        if refusal is not None and spent is not None:
+            spend(tx, spent)
         outcome = record(ctx, tx, Completed(user, spent=spent)) if refusal is None and user is not None else None
     if outcome is None:
         raise refusal or NotAuthorizedException(WRONG)

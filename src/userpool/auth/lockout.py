@@ -13,9 +13,13 @@ as many passwords as the schedule allows. Two ways to get there:
   that holds the user's lockout row lock and records the outcome: verdicts are reached one at
   a time, and none is given while the user is locked out. One transaction per sign-in, and a
   clean success writes nothing to the lockout table. Used by the plaintext flows and SRP.
+- ``refuse_if_locked`` on a counter read without a lock (``Tx.get_lockout``, in the engine's
+  read transaction): an early, cheap refusal of a locked-out user before the expensive proof
+  check, so a locked-out account costs no exponentiation. It is only an early answer — the
+  verdict is still the one reached under the lock.
 - ``reserve`` then ``clear``: the attempt is counted as a failure in a transaction of its own
-  before anything else; success clears it later. Used where there is no proof to settle (an
-  SRP proof for an unknown user) and by ChangePassword.
+  before anything else; success clears it later. Used by ChangePassword. (SRP answers for
+  unknown users go through ``settle`` like everyone else's, so they cost the same work.)
 """
 
 from __future__ import annotations
@@ -46,6 +50,13 @@ def attempt(tx: Tx, pool_id: str, key: str, now: float) -> LockoutState:
     if state.locked_until > now:
         raise NotAuthorizedException(EXCEEDED)
     return state
+
+
+def refuse_if_locked(state: LockoutState | None, now: float) -> None:
+    """Refuses (uncounted) an attempt whose counter, read without a lock before the proof is
+    checked, shows the user locked out (spec §9.1). ``None``: nothing was read."""
+    if state is not None and state.locked_until > now:
+        raise NotAuthorizedException(EXCEEDED)
 
 
 def failed(tx: Tx, pool_id: str, key: str, state: LockoutState, now: float) -> None:

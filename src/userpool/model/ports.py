@@ -207,6 +207,10 @@ class LockoutRepo(Protocol):
 
     def save_lockout(self, pool_id: str, key: str, state: LockoutState) -> None: ...
 
+    def get_lockout(self, pool_id: str, key: str) -> LockoutState:
+        """Reads the counter without locking or creating a row (zero if there is none)."""
+        ...
+
 
 class LimitRepo(Protocol):
     """Per-user hourly limit counters (spec §2.6), one row per (pool, key, action); shared by
@@ -226,6 +230,10 @@ class LimitRepo(Protocol):
 class SessionRepo(Protocol):
     def consume_once(self, session_id: str, expires_at: float) -> bool:
         """Records that a single-use session was used; False if it was used before."""
+        ...
+
+    def is_consumed(self, session_id: str) -> bool:
+        """Whether the single-use session was used already (a read; ``consume_once`` decides)."""
         ...
 
     def purge_expired_sessions(self, now: float) -> int: ...

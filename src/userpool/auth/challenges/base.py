@@ -4,14 +4,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from userpool.auth.context import FlowContext
+from userpool.auth.context import AuthCall, FlowContext
+from userpool.auth.runtime import AuthRuntime
 from userpool.auth.session import INVALID, AuthSession, open_session
 from userpool.directory.client_auth import check_secret_hash
+from userpool.model.entities import UserPool
 from userpool.model.errors import InvalidParameterException, NotAuthorizedException
+from userpool.model.ports import Tx
 
 
 class Challenge:
     name: ClassVar[str]
+
+    def preload(self, auth: AuthRuntime, tx: Tx, call: AuthCall, pool: UserPool) -> Any:
+        """Runs inside the engine's read transaction (like ``AuthFlow.preload``): reads only,
+        refuses nothing; what it returns is ``FlowContext.preloaded``."""
+        return None
 
     def respond(self, ctx: FlowContext) -> dict[str, Any]:
         raise NotImplementedError

@@ -3,25 +3,47 @@
 The state comes from the sealed SECRET_BLOCK (a Session is accepted but not required:
 pycognito sends none). The proof is recomputed and compared in constant time; TIMESTAMP
 must be in Cognito's exact format and within the allowed skew. Every failure is the
-generic "Incorrect username or password." and counts toward lockout; success spends the
-block, so it can never be used twice.
+generic "Incorrect username or password." and counts toward lockout; success and failure
+both spend the block, so each block is worth one proof computation: a replay is "Invalid
+session for the user." and computes nothing. A locked-out user is refused before the proof
+is computed, and an unknown user costs exactly what a known one does (issue 9, items 6–7).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from userpool.auth import lockout
 from userpool.auth.challenges.base import Challenge, bind
-from userpool.auth.context import FlowContext
+from userpool.auth.context import AuthCall, FlowContext
 from userpool.auth.first_factor import WRONG, check_user_state, conclude
-from userpool.auth.flows.user_srp_auth import PASSWORD_VERIFIER, SRP_AAD
-from userpool.auth.session import EXPIRED, AuthSession, open_session
+from userpool.auth.flows.user_srp_auth import PASSWORD_VERIFIER, SRP_AAD, decoy_credential
+from userpool.auth.runtime import AuthRuntime
+from userpool.auth.session import EXPIRED, INVALID, AuthSession, open_session
 from userpool.crypto import srp
+from userpool.model.entities import LockoutState, UserPool
 from userpool.model.errors import NotAuthorizedException, ResourceNotFoundException
+from userpool.model.ports import Tx
+
+
+@dataclass(frozen=True)
+class _Preloaded:
+    """Read with the pool and client, before any exponentiation: the opened block, whether it
+    was spent already, and the lockout counter it would be settled on (read without a lock)."""
+
+    state: AuthSession
+    spent: bool
+    counter: LockoutState
+
+
+def _lockout_key(state: AuthSession) -> str:
+    """The counter a block's attempts are settled on: the user's, or the typed name's when the
+    block is a decoy (an unknown user, or one without a password, under PreventUserExistenceErrors)."""
+    return lockout.key_for_unknown(state.data["typed"]) if state.data.get("decoy") else state.username
 
 
 class PasswordVerifierChallenge(Challenge):
@@ -35,29 +57,52 @@ class PasswordVerifierChallenge(Challenge):
                 raise
             raise NotAuthorizedException(WRONG) from None
 
+    def preload(self, auth: AuthRuntime, tx: Tx, call: AuthCall, pool: UserPool) -> _Preloaded | None:
+        """Two indexed reads in the engine's read transaction; None if the block does not open
+        (``respond`` then gives the refusal)."""
+        block = call.parameters.get("PASSWORD_CLAIM_SECRET_BLOCK")
+        if not block:
+            return None
+        try:
+            state = open_session(auth, block, aad=SRP_AAD)
+        except NotAuthorizedException:
+            return None
+        return _Preloaded(state, tx.is_consumed(state.id), tx.get_lockout(pool.id, _lockout_key(state)))
+
     def respond(self, ctx: FlowContext) -> dict[str, Any]:
+        """Every answer whose block is valid, unspent and whose user is not locked out costs the
+        same: one session key and claim check (against the decoy verifier for an unknown user,
+        spec §9.3), then one write transaction that settles the attempt under the lockout row
+        lock and, right or wrong, spends the block. A spent block or a locked-out user is
+        refused before the session key, from reads made with the pool and client."""
         block = ctx.param("PASSWORD_CLAIM_SECRET_BLOCK")
         signature = ctx.param("PASSWORD_CLAIM_SIGNATURE")
         timestamp = ctx.param("TIMESTAMP")
-        state = self._state(ctx, block)
+        preloaded = ctx.preloaded if isinstance(ctx.preloaded, _Preloaded) else None
+        state = preloaded.state if preloaded is not None else self._state(ctx, block)
         bind(ctx, state, self.name)
         if ctx.optional("DEVICE_KEY"):
             # No device of this user exists (device tracking is not implemented yet); the SRP
             # state stays usable so clients can retry without the key (spec §2.4).
             raise ResourceNotFoundException("Device does not exist.")
         now = ctx.auth.rt.clock.now()
-        if state.data.get("decoy"):
-            lockout.reserve(ctx.auth.rt.store, ctx.pool.id, lockout.key_for_unknown(state.data["typed"]), now)
-            raise NotAuthorizedException(WRONG)
-        user = ctx.find_user(state.username)
+        if preloaded is not None:
+            if preloaded.spent:
+                raise NotAuthorizedException(INVALID)  # docs/decisions.md 10.4: reuse
+            lockout.refuse_if_locked(preloaded.counter, now)
+        typed = str(state.data.get("typed", state.username))
+        user = None if state.data.get("decoy") else ctx.find_user(state.username)
         if user is not None and user.username != state.username:  # an alias that is another user's name
             user = None
+        if user is not None:
+            check_user_state(ctx, user)
         if user is None or user.password is None:
-            raise NotAuthorizedException(WRONG)
-        check_user_state(ctx, user)
+            user, verifier = None, decoy_credential(ctx, typed)[2]
+        else:
+            verifier, typed = user.password.verifier, user.username
         correct = _timestamp_ok(timestamp, now, ctx.auth.srp_timestamp_skew) and _proof_ok(
-            ctx, state, user.password.verifier, user.username, block, timestamp, signature)
-        return conclude(ctx, user, user.username, correct, spent=state)
+            ctx, state, verifier, state.username, block, timestamp, signature)
+        return conclude(ctx, user, typed, correct, spent=state)
 
 
 def _proof_ok(ctx: FlowContext, state: AuthSession, verifier: bytes, username: str, block: str, timestamp: str,

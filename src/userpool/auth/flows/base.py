@@ -21,6 +21,9 @@ class AuthFlow:
     admin: ClassVar[bool] = True
     enabled_by: ClassVar[tuple[str, ...]]
     implicit_for_legacy_clients: ClassVar[bool] = False
+    # The flow checks a password: the engine reads the lockout counter of the named user (or of
+    # the unknown name) in its read transaction, so a locked-out user is refused before the check.
+    checks_password: ClassVar[bool] = False
 
     def preload(self, tx: Tx, parameters: Mapping[str, str], pool: UserPool, client: AppClient) -> Any:
         return None

@@ -13,6 +13,7 @@ class UserPasswordAuthFlow(AuthFlow):
     names: ClassVar[tuple[str, ...]] = ("USER_PASSWORD_AUTH",)
     admin = False
     enabled_by = ("ALLOW_USER_PASSWORD_AUTH", "USER_PASSWORD_AUTH")
+    checks_password = True
 
     def start(self, ctx: FlowContext) -> dict[str, Any]:
         """The password checked, then one write transaction: the verdict under the user's lockout

@@ -26,7 +26,7 @@ PASSWORD_VERIFIER = "PASSWORD_VERIFIER"
 SRP_AAD = b"userpool/srp-secret-block/v1"
 
 
-def _decoy(ctx: FlowContext, typed: str) -> tuple[str, bytes, bytes]:
+def decoy_credential(ctx: FlowContext, typed: str) -> tuple[str, bytes, bytes]:
     """User id, salt and verifier for a name that does not exist: stable per pool and name."""
     seed = hmac.new(ctx.auth.rt.code_pepper, f"srp-decoy\x00{ctx.pool.id}\x00{typed}".encode(),
                     hashlib.sha256).digest()
@@ -44,12 +44,13 @@ def password_verifier_challenge(ctx: FlowContext, typed: str, srp_a_hex: str) ->
     if user is None:
         if not ctx.client.prevent_user_existence_errors:
             raise UserNotFoundException()
-        user_id, salt, verifier = _decoy(ctx, typed)
+        user_id, salt, verifier = decoy_credential(ctx, typed)
         decoy = True
     else:
         check_user_state(ctx, user)
         user_id, decoy = user.username, user.password is None
-        salt, verifier = (user.password.salt, user.password.verifier) if user.password else _decoy(ctx, typed)[1:]
+        credential = user.password
+        salt, verifier = (credential.salt, credential.verifier) if credential else decoy_credential(ctx, typed)[1:]
     b_pub = 0
     while b_pub == 0:
         b = srp.private_b(ctx.auth.rt.random.bytes(srp.PRIVATE_B_BYTES))

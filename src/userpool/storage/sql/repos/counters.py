@@ -18,6 +18,10 @@ _LOCK_LOCKOUT = Prepared(
     .where(lockout.c.pool_id == bindparam("pool_id"), lockout.c.key == bindparam("key"))
     .with_for_update()
 )
+_GET_LOCKOUT = Prepared(
+    select(lockout.c.failures, lockout.c.locked_until, lockout.c.last_attempt)
+    .where(lockout.c.pool_id == bindparam("pool_id"), lockout.c.key == bindparam("key"))
+)
 _GET_CODE = select(codes).where(
     codes.c.pool_id == bindparam("pool_id"),
     codes.c.username == bindparam("username"),
@@ -41,6 +45,12 @@ class LockoutRepoMixin(TxBase):
         if row is None and self._dialect == "postgresql":
             self._insert_ignore(lockout, {**ids, "failures": 0, "locked_until": 0.0, "last_attempt": 0.0})
             row = self._first(_LOCK_LOCKOUT, ids)
+        if row is None:
+            return LockoutState()
+        return LockoutState(failures=int(row.failures), locked_until=row.locked_until, last_attempt=row.last_attempt)
+
+    def get_lockout(self, pool_id: str, key: str) -> LockoutState:
+        row = self._first(_GET_LOCKOUT, {"pool_id": pool_id, "key": key})
         if row is None:
             return LockoutState()
         return LockoutState(failures=int(row.failures), locked_until=row.locked_until, last_attempt=row.last_attempt)

@@ -19,6 +19,9 @@ _FAMILY_REVOKED = Prepared(
     .order_by(_rt.c.revoked.desc())
     .limit(1)
 )
+_SESSION_USED = Prepared(
+    select(used_sessions.c.session_id).where(used_sessions.c.session_id == bindparam("session_id"))
+)
 _INSERT_TOKEN = Prepared(_rt.insert().values({column.name: bindparam(column.name) for column in _rt.columns}))
 
 
@@ -69,6 +72,9 @@ class SessionRepoMixin(TxBase):
 
     def consume_once(self, session_id: str, expires_at: float) -> bool:
         return self._insert_ignore(used_sessions, {"session_id": session_id, "expires_at": expires_at})
+
+    def is_consumed(self, session_id: str) -> bool:
+        return self._first(_SESSION_USED, {"session_id": session_id}) is not None
 
     def purge_expired_sessions(self, now: float) -> int:
         """Deletes sessions with ``expires_at <= now``; returns how many."""
