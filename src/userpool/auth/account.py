@@ -104,7 +104,7 @@ def change_password(auth: AuthRuntime, body: Mapping[str, Any]) -> dict[str, Any
     refusal: CognitoError | None = None
     with auth.rt.store.transaction() as tx:
         now = auth.rt.clock.now()
-        user = tx.get_user(pool.id, caller.user.username)
+        user = tx.lock_user(pool.id, caller.user.username)
         if user is None:
             raise UserNotFoundException()
         if not user.enabled:

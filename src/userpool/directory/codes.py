@@ -92,9 +92,12 @@ def redeem_then(
         if (claim.user is None or stored is None or stored.expires_at <= rt.clock.now()
                 or not hmac.compare_digest(stored.code_hash, matched)):
             raise ExpiredCodeException()
+        user = tx.lock_user(claim.user.pool_id, claim.user.username)  # the latest row, locked: no lost update
+        if user is None:
+            raise ExpiredCodeException()
         tx.delete_code(claim.pool_id, claim.key, purpose)
         limits.forgive_guesses(tx, claim.pool_id, claim.key, purpose, guesses)
-        apply(tx, claim.user)
+        apply(tx, user)
 
 
 def _check(

@@ -74,6 +74,7 @@ def claim_aliases(tx: Tx, pool: UserPool, user: User, *, force: bool, now: float
             raise AliasExistsException(f"An account with the given {attribute} already exists.")
         if not force:
             raise AliasExistsException(f"An account with the {attribute} already exists.")
+        other = tx.lock_user(other.pool_id, other.username) or other  # its latest row, locked
         moved = dict(other.attributes)
         if flag:
             moved[flag] = "false"

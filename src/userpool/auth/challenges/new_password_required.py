@@ -45,7 +45,7 @@ class NewPasswordRequiredChallenge(Challenge):
         now = rt.clock.now()
         credential, history = new_password(ctx.pool, user, password, rt.random, now)
         with rt.store.transaction() as tx:
-            current = _awaiting_new_password(tx.get_user(ctx.pool.id, session.username))
+            current = _awaiting_new_password(tx.lock_user(ctx.pool.id, session.username))
             if current.password != user.password:  # the temporary password changed meanwhile
                 raise NotAuthorizedException(INVALID)
             updated = users.write_attributes(tx, ctx.pool, current, changes, admin=False, client=ctx.client,
