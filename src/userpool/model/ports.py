@@ -38,11 +38,15 @@ class Random(Protocol):
 
 
 class SecretBox(Protocol):
-    """Authenticated encryption of secrets at rest (client secrets, private keys)."""
+    """Authenticated encryption of secrets at rest (client secrets, private keys, verifiers).
 
-    def seal(self, plaintext: bytes) -> bytes: ...
+    ``aad`` is associated data: authenticated, not stored. A blob opens only with the ``aad`` it
+    was sealed with, which binds it to its row (say, pool, username and salt of a verifier).
+    """
 
-    def open(self, sealed: bytes) -> bytes: ...
+    def seal(self, plaintext: bytes, *, aad: bytes = b"") -> bytes: ...
+
+    def open(self, sealed: bytes, *, aad: bytes = b"") -> bytes: ...
 
 
 class MessageSender(Protocol):
@@ -188,6 +192,11 @@ class LockoutRepo(Protocol):
         ...
 
     def save_lockout(self, pool_id: str, key: str, state: LockoutState) -> None: ...
+
+    def purge_stale_lockouts(self, before: float) -> int:
+        """Deletes counters (of every pool) whose last attempt and lockout both ended before
+        ``before``; returns how many. Never waits for a row another transaction holds."""
+        ...
 
 
 class SessionRepo(Protocol):
