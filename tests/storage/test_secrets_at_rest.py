@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy import delete, insert, update
@@ -205,12 +206,13 @@ def test_purge_stale_lockouts_deletes_only_rows_that_can_no_longer_matter(pool_s
     assert sorted(raw(pool_store, "SELECT key FROM lockout")) == [("recent",), ("still locked",)]
 
 
-def test_purge_stale_lockouts_skips_rows_another_transaction_holds(store_url: str, box: XorBox) -> None:
+@pytest.mark.postgres
+def test_purge_stale_lockouts_skips_rows_another_transaction_holds(
+    postgres_database: Callable[[], str], box: XorBox
+) -> None:
     """A sign-in holding a counter's row lock is neither waited for nor disturbed (PostgreSQL;
     on SQLite writers are serial anyway)."""
-    if not store_url.startswith("postgresql"):
-        pytest.skip("row locks are PostgreSQL's")
-    store = open_store(store_url, box)
+    store = open_store(postgres_database(), box)
     try:
         with store.transaction() as tx:
             tx.insert_pool(make_pool())
