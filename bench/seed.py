@@ -5,8 +5,9 @@ the benchmark itself, so the long mode makes the pool and client through the API
 the users directly: ``userpool.storage.open_store`` opens the server's database (same server key,
 so the secret box matches), ``userpool.directory.passwords.make_credential`` makes each user's
 SRP salt and verifier exactly as AdminSetUserPassword would, and the rows are written in batches
-with the store's own table definitions and ``user_row``. Users get ``sub`` and ``email``, status
-CONFIRMED, a permanent password. Verifiers are computed in worker processes (one per core).
+with the store's own table definitions and ``user_row`` (which seals the verifiers). Users get
+``sub`` and ``email``, status CONFIRMED, a permanent password. Verifiers are computed in worker
+processes (one per core).
 
 This is for userpool only: the peers are never seeded this way.
 """
@@ -35,11 +36,12 @@ class _Random:
         return os.urandom(n)
 
 
-def _batch(args: tuple[UserPool, int, int, str, float]) -> tuple[Rows, Rows]:
+def _batch(args: tuple[UserPool, int, int, str, float, bytes]) -> tuple[Rows, Rows]:
     from bench.client import username
 
-    pool, start, stop, password, now = args
+    pool, start, stop, password, now, box_key = args
     random = _Random()
+    box = AesGcmSecretBox(box_key, os.urandom)
     user_rows: Rows = []
     index_rows: Rows = []
     for i in range(start, stop):
@@ -47,7 +49,7 @@ def _batch(args: tuple[UserPool, int, int, str, float]) -> tuple[Rows, Rows]:
         attributes = {"email": f"{name}@example.com", "sub": str(uuid.uuid4())}
         credential = make_credential(pool, name, password, random, now)
         user = User(pool.id, name, attributes, UserStatus.CONFIRMED, True, now, now, password=credential)
-        user_rows.append(user_row(user))
+        user_rows.append(user_row(user, box))
         index_rows.extend({"pool_id": pool.id, "username": name, "name": k, "value": v, "value_fold": v.lower()}
                           for k, v in attributes.items())
     return user_rows, index_rows
@@ -58,14 +60,16 @@ def seed_users(data_dir: Path, db_url: str, pool_id: str, count: int, password: 
     """Write users ``username(start) .. username(start + count - 1)``; returns the seconds taken."""
     began = time.perf_counter()
     key = load_or_create_master_key(str(data_dir / "server.key"), os.urandom)
-    store = open_store(db_url, AesGcmSecretBox(derive_key(key, "secret-box"), os.urandom))
+    box_key = derive_key(key, "secret-box")
+    store = open_store(db_url, AesGcmSecretBox(box_key, os.urandom))
     try:
         with store.read() as tx:
             pool = tx.get_pool(pool_id)
         if pool is None:
             raise ValueError(f"no pool {pool_id} in {db_url}")
         now = time.time()
-        jobs = [(pool, i, min(i + batch, start + count), password, now) for i in range(start, start + count, batch)]
+        jobs = [(pool, i, min(i + batch, start + count), password, now, box_key)
+                for i in range(start, start + count, batch)]
         done = 0
         with multiprocessing.get_context("fork").Pool(processes or os.cpu_count() or 1) as workers:
             for user_rows, index_rows in workers.imap(_batch, jobs):

@@ -42,6 +42,7 @@ def serve(settings: Settings) -> int:
 
     # Each worker opens the store and migrates under a database lock (safe when they race), so the
     # parent imports nothing heavy and workers start at once.
+    os.umask(0o077)  # data dir 0700; key, database, its -wal/-shm (made lazily by SQLite), outbox 0600
     os.makedirs(settings.data_dir, exist_ok=True)
     credentials = settings.credentials()
     where = settings.database_url if settings.db else os.path.abspath(settings.data_dir)

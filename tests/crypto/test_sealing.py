@@ -250,6 +250,21 @@ def test_secret_box_blobs_are_not_sealer_blobs_under_the_same_key() -> None:
         box.open(Sealer(key).seal(b"pem", nonce=NONCE))
 
 
+def test_secret_box_binds_associated_data_and_keeps_old_blobs_readable() -> None:
+    """Verifiers at rest are sealed with the row they belong to as associated data: a blob opens
+    only with the same ``aad``; blobs sealed before ``aad`` existed (none given) still open."""
+    box = AesGcmSecretBox(derive_key(MASTER, "secret-box"), os.urandom)
+    bound = box.seal(b"verifier", aad=b"pool/ann")
+    assert box.open(bound, aad=b"pool/ann") == b"verifier"
+    for other in (b"pool/bob", b"", b"pool/ann\x00"):
+        with pytest.raises(SealError):
+            box.open(bound, aad=other)
+    with pytest.raises(SealError):
+        box.open(box.seal(b"client-secret"), aad=b"pool/ann")
+    legacy = Sealer(derive_key(MASTER, "secret-box")).seal(b"pem", aad=b"userpool/secret-box/v1", nonce=NONCE)
+    assert box.open(legacy) == b"pem"
+
+
 def test_secret_box_refuses_bad_random_source() -> None:
     box = AesGcmSecretBox(KEY, lambda n: b"\x00" * (n - 1))
     with pytest.raises(ValueError):

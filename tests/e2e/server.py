@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import socket
@@ -44,10 +43,10 @@ class Server:
         )
 
     def outbox(self) -> list[dict[str, Any]]:
-        path = self.data_dir / "outbox.jsonl"
-        if not path.exists():
-            return []
-        return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+        """Every message still kept, oldest first (the current outbox file and the rotated one)."""
+        from userpool.delivery.outbox import read_outbox
+
+        return list(read_outbox(str(self.data_dir / "outbox.jsonl")))
 
     def last_code(self, username: str, purpose: str | None = None) -> str:
         for message in reversed(self.outbox()):

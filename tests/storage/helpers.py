@@ -5,6 +5,7 @@ Kept free of pytest so ``multiprocessing`` (spawn) children can import it.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from sqlalchemy import text
@@ -26,17 +27,27 @@ OTHER_POOL_ID = "eu-west-1_OtherPool"
 
 
 class XorBox:
-    """A reversible SecretBox that visibly changes the bytes (not encryption!)."""
+    """A reversible SecretBox that visibly changes the bytes (not encryption!).
+
+    Like an AEAD it refuses to open with other associated data than it sealed with (a short
+    hash of ``aad`` follows the prefix), so the contract suite can check what sealed data is
+    bound to.
+    """
 
     PREFIX = b"xor1:"
 
-    def seal(self, plaintext: bytes) -> bytes:
-        return self.PREFIX + bytes(b ^ 0x5A for b in plaintext)
+    def seal(self, plaintext: bytes, *, aad: bytes = b"") -> bytes:
+        return self.PREFIX + _aad_tag(aad) + bytes(b ^ 0x5A for b in plaintext)
 
-    def open(self, sealed: bytes) -> bytes:
-        if not sealed.startswith(self.PREFIX):
-            raise ValueError("not sealed by XorBox")
-        return bytes(b ^ 0x5A for b in sealed[len(self.PREFIX) :])
+    def open(self, sealed: bytes, *, aad: bytes = b"") -> bytes:
+        head = self.PREFIX + _aad_tag(aad)
+        if not sealed.startswith(head):
+            raise ValueError("not sealed by XorBox with this associated data")
+        return bytes(b ^ 0x5A for b in sealed[len(head) :])
+
+
+def _aad_tag(aad: bytes) -> bytes:
+    return hashlib.sha256(aad).digest()[:4]
 
 
 def make_pool(pool_id: str = POOL_ID, **overrides: Any) -> UserPool:

@@ -72,12 +72,12 @@ def test_counting_is_atomic_across_processes(store_url: str) -> None:
         store.close()
 
 
-def test_migration_3_adds_the_table(pool_store: SqlStore) -> None:
+def test_migration_3_adds_the_table(pool_store: SqlStore, box: XorBox) -> None:
     with pool_store.engine.begin() as conn:  # back to version 2, before the table existed
         user_limits.drop(conn)
         conn.execute(delete(schema_version))
         conn.execute(insert(schema_version).values(version=2, applied_at=0.0))
-    assert migrate(pool_store.engine) == LATEST_VERSION
+    assert migrate(pool_store.engine, box) == LATEST_VERSION  # later steps may need the box
     with pool_store.transaction() as tx:
         tx.save_limit(POOL_ID, "alice", "ForgotPassword", LimitWindow(1.0, 1))
     with pool_store.transaction() as tx:

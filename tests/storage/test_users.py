@@ -12,6 +12,7 @@ from sqlalchemy import delete, insert, update
 from tests.storage.helpers import (
     OTHER_POOL_ID,
     POOL_ID,
+    XorBox,
     make_credential,
     make_group,
     make_pool,
@@ -172,7 +173,7 @@ def test_long_multibyte_attribute_values_are_stored_and_found_exactly(pool_store
     assert longest == [(cut, cut)]
 
 
-def test_migration_2_cuts_long_indexed_values(pool_store: SqlStore) -> None:
+def test_migration_2_cuts_long_indexed_values(pool_store: SqlStore, box: XorBox) -> None:
     """A version-1 database (SQLite could hold whole long values; PostgreSQL ones that
     compress) is brought to the new form when the store opens it."""
     whole = "Ab" * 1024
@@ -186,7 +187,7 @@ def test_migration_2_cuts_long_indexed_values(pool_store: SqlStore) -> None:
         )
         conn.execute(delete(schema_version))
         conn.execute(insert(schema_version).values(version=1, applied_at=0.0))
-    assert migrate(pool_store.engine) == LATEST_VERSION
+    assert migrate(pool_store.engine, box) == LATEST_VERSION
     assert raw(pool_store, "SELECT value, value_fold FROM user_attribute_index WHERE name = 'custom:blob'") == [
         (whole[:INDEXED_VALUE_CHARS], whole.lower()[:INDEXED_VALUE_CHARS])
     ]

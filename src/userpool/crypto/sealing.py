@@ -133,16 +133,23 @@ class AesGcmSecretBox:
         self._sealer = Sealer(key)
         self._random = random
 
-    def seal(self, plaintext: bytes) -> bytes:
-        """Encrypt and authenticate ``plaintext`` under a new random 96-bit nonce."""
+    def seal(self, plaintext: bytes, *, aad: bytes = b"") -> bytes:
+        """Encrypt and authenticate ``plaintext`` (and ``aad``) under a new random 96-bit nonce."""
         nonce = self._random(NONCE_SIZE)
         if len(nonce) != NONCE_SIZE:
             raise ValueError("random source returned the wrong number of bytes")
-        return self._sealer.seal(plaintext, aad=_SECRET_BOX_AAD, nonce=nonce)
+        return self._sealer.seal(plaintext, aad=_box_aad(aad), nonce=nonce)
 
-    def open(self, sealed: bytes) -> bytes:
-        """Decrypt what ``seal`` produced; ``SealError`` if it was altered or sealed elsewhere."""
-        return self._sealer.open(sealed, aad=_SECRET_BOX_AAD)
+    def open(self, sealed: bytes, *, aad: bytes = b"") -> bytes:
+        """Decrypt what ``seal`` produced with the same ``aad``; ``SealError`` if it was altered,
+        sealed elsewhere or bound to other associated data."""
+        return self._sealer.open(sealed, aad=_box_aad(aad))
+
+
+def _box_aad(aad: bytes) -> bytes:
+    # Without caller data: the label alone, exactly as before ``aad`` existed, so blobs sealed
+    # then still open. With it: label, separator, data — never equal to the bare label.
+    return _SECRET_BOX_AAD + b"\x00" + aad if aad else _SECRET_BOX_AAD
 
 
 def parse_master_key(text: str) -> bytes:

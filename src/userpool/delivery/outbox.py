@@ -1,6 +1,12 @@
 """The development outbox: every message (with its code) appended as one JSON line to a
-file in the data directory, where tests and ``userpool outbox`` read it. Several worker
-processes append safely (an exclusive ``flock`` around each write).
+file in the data directory, where tests and ``userpool outbox`` read it.
+
+The outbox stays bounded: when the next line would take the file past ``max_bytes`` it becomes
+``<path>.1`` (replacing the previous one) and a new file begins, so at most about twice the
+limit is kept; readers see the previous file, then the current one. Several worker processes
+append and rotate safely: each send holds an exclusive ``flock`` on ``<path>.lock`` (a file
+that is never rotated) around the size check, the rename and the write. Files are created
+0600: the outbox holds live one-time codes.
 """
 
 from __future__ import annotations
@@ -14,29 +20,72 @@ from typing import Any
 
 from userpool.model.entities import Message
 
+#: Default size at which the outbox rotates (8 MiB: tens of thousands of messages).
+MAX_BYTES = 8 * 1024 * 1024
+
+_PRIVATE = 0o600
+
+
+def previous_path(path: str) -> str:
+    """Where the outbox's previous file is kept after a rotation."""
+    return path + ".1"
+
 
 class OutboxSender:
     """Implements ``MessageSender`` for development and tests (no real delivery)."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, *, max_bytes: int = MAX_BYTES) -> None:
         self.path = path
+        self.max_bytes = max_bytes
 
     def send(self, message: Message) -> None:
-        line = json.dumps(dataclasses.asdict(message), ensure_ascii=False) + "\n"
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        line = (json.dumps(dataclasses.asdict(message), ensure_ascii=False) + "\n").encode()
+        lock = os.open(self.path + ".lock", os.O_WRONLY | os.O_CREAT, _PRIVATE)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            os.write(fd, line.encode())
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, _PRIVATE)
+            try:
+                size = os.fstat(fd).st_size
+                if size and size + len(line) > self.max_bytes:
+                    os.close(fd)
+                    fd = -1
+                    os.replace(self.path, previous_path(self.path))
+                    fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, _PRIVATE)
+                _write_all(fd, line)
+            finally:
+                if fd >= 0:
+                    os.close(fd)
         finally:
-            os.close(fd)
+            os.close(lock)  # releases the flock
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 def read_outbox(path: str) -> Iterator[dict[str, Any]]:
-    """Messages oldest first; a missing file is an empty outbox."""
+    """Messages oldest first, from the previous file and the current one; missing files are
+    empty. Both are read under a shared lock, so no rotation or half-written line is seen."""
+    try:
+        lock = os.open(path + ".lock", os.O_RDONLY)
+    except FileNotFoundError:
+        lock = -1  # nothing was ever sent through a rotating sender
+    try:
+        if lock >= 0:
+            fcntl.flock(lock, fcntl.LOCK_SH)
+        lines = [line for part in (previous_path(path), path) for line in _lines(part)]
+    finally:
+        if lock >= 0:
+            os.close(lock)
+    for line in lines:
+        yield json.loads(line)
+
+
+def _lines(path: str) -> list[str]:
     try:
         with open(path, encoding="utf-8") as handle:
-            for line in handle:
-                if line.strip():
-                    yield json.loads(line)
+            return [line for line in handle if line.strip()]
     except FileNotFoundError:
-        return
+        return []

@@ -39,11 +39,15 @@ class Random(Protocol):
 
 
 class SecretBox(Protocol):
-    """Authenticated encryption of secrets at rest (client secrets, private keys)."""
+    """Authenticated encryption of secrets at rest (client secrets, private keys, verifiers).
 
-    def seal(self, plaintext: bytes) -> bytes: ...
+    ``aad`` is associated data: authenticated, not stored. A blob opens only with the ``aad`` it
+    was sealed with, which binds it to its row (say, pool, username and salt of a verifier).
+    """
 
-    def open(self, sealed: bytes) -> bytes: ...
+    def seal(self, plaintext: bytes, *, aad: bytes = b"") -> bytes: ...
+
+    def open(self, sealed: bytes, *, aad: bytes = b"") -> bytes: ...
 
 
 class MessageSender(Protocol):
@@ -209,6 +213,11 @@ class LockoutRepo(Protocol):
 
     def get_lockout(self, pool_id: str, key: str) -> LockoutState:
         """Reads the counter without locking or creating a row (zero if there is none)."""
+        ...
+
+    def purge_stale_lockouts(self, before: float) -> int:
+        """Deletes counters (of every pool) whose last attempt and lockout both ended before
+        ``before``; returns how many. Never waits for a row another transaction holds."""
         ...
 
 

@@ -8,27 +8,53 @@ bumps ``LATEST_VERSION``; every step runs in the one migration transaction.
 Concurrent starts serialize on a lock held for that transaction: ``pg_advisory_xact_lock`` on
 PostgreSQL, the write lock of ``BEGIN IMMEDIATE`` on SQLite. DDL is transactional on both, so a
 failed migration leaves the database as it was.
+
+Steps that rewrite secrets at rest (4: seal password verifiers) need the store's ``SecretBox``:
+``migrate(engine, box)`` lends it to them through ``secret_box(conn)``; without one, such a step
+raises ``BoxRequired`` and nothing changes.
 """
 
 from __future__ import annotations
 
+import base64
+import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, inspect, or_, select, text, update
+from sqlalchemy import Connection, Engine, func, insert, inspect, or_, select, text, tuple_, update
 
+from userpool.model.ports import SecretBox
 from userpool.storage.sql.engine import MODE_OPTION
+from userpool.storage.sql.repos.base import dump_json
+from userpool.storage.sql.repos.verifiers import PASSWORD, PASSWORD_HISTORY, seal_verifier
 from userpool.storage.sql.schema import (
     INDEXED_VALUE_CHARS,
+    ix_lockout_last_attempt,
     metadata,
     schema_version,
     user_attribute_index,
     user_limits,
+    users,
 )
 
 Step = Callable[[Connection], None]
 
-LATEST_VERSION = 3
+LATEST_VERSION = 4
+
+_BOX_INFO = "userpool_secret_box"
+
+
+class BoxRequired(RuntimeError):
+    """A migration step must rewrite secrets at rest but ``migrate`` was given no ``SecretBox``."""
+
+
+def secret_box(conn: Connection) -> SecretBox:
+    """The ``SecretBox`` ``migrate`` was given, for steps that seal or open secrets at rest."""
+    box: SecretBox | None = conn.info.get(_BOX_INFO)
+    if box is None:
+        raise BoxRequired("this migration seals secrets at rest: open the store with the server key")
+    return box
 
 
 def _cut_indexed_values(conn: Connection) -> None:
@@ -47,9 +73,54 @@ def _add_user_limits(conn: Connection) -> None:
     user_limits.create(conn, checkfirst=True)
 
 
+def _seal_verifiers_and_index_lockout(conn: Connection) -> None:
+    """4: password verifiers (current and in the history) are sealed with the store's box and
+    bound to their user (``repos.verifiers``); ``lockout.last_attempt`` is indexed for the purge
+    of stale counters. Version 3 kept verifiers in the clear, so every one is sealed here."""
+    box = secret_box(conn)
+    for row in _all_users(conn):
+        values: dict[str, object] = {}
+        if row.password_salt is not None:
+            values["password_verifier"] = seal_verifier(
+                box, bytes(row.password_verifier), PASSWORD, row.pool_id, row.username, salt=bytes(row.password_salt))
+        history = json.loads(row.password_history)
+        if history:
+            values["password_history"] = dump_json([_seal_history_entry(box, row.pool_id, row.username, old)
+                                                    for old in history])
+        if values:
+            conn.execute(
+                update(users).where(users.c.pool_id == row.pool_id, users.c.username == row.username).values(values)
+            )
+    ix_lockout_last_attempt.create(conn, checkfirst=True)
+
+
+def _all_users(conn: Connection, batch: int = 1000) -> Iterator[Any]:
+    """Every user's password columns, in keyset-paged batches (a large pool never sits in memory)."""
+    columns = (users.c.pool_id, users.c.username, users.c.password_salt, users.c.password_verifier,
+               users.c.password_history)
+    after: tuple[str, str] | None = None
+    while True:
+        query = select(*columns).order_by(users.c.pool_id, users.c.username).limit(batch)
+        if after is not None:
+            query = query.where(tuple_(users.c.pool_id, users.c.username) > tuple_(*after))
+        rows = conn.execute(query).all()
+        yield from rows
+        if len(rows) < batch:
+            return
+        after = (rows[-1].pool_id, rows[-1].username)
+
+
+def _seal_history_entry(box: SecretBox, pool_id: str, username: str, old: dict[str, object]) -> dict[str, object]:
+    entry = dict(old)
+    salt = base64.b64decode(str(entry["salt"]))
+    verifier = base64.b64decode(str(entry.pop("verifier")))
+    sealed = seal_verifier(box, verifier, PASSWORD_HISTORY, pool_id, username, salt=salt)
+    entry["sealed_verifier"] = base64.b64encode(sealed).decode()
+    return entry
+
+
 #: ``STEPS[n]`` brings a database at version ``n - 1`` to version ``n`` (n >= 2).
-STEPS: dict[int, Step] = {2: _cut_indexed_values}
-STEPS[3] = _add_user_limits
+STEPS: dict[int, Step] = {2: _cut_indexed_values, 3: _add_user_limits, 4: _seal_verifiers_and_index_lockout}
 
 #: Arbitrary constant naming the migration lock ("userpool" in ASCII).
 _PG_LOCK_KEY = int.from_bytes(b"userpool", "big")
@@ -59,23 +130,34 @@ class SchemaTooNew(RuntimeError):
     """The database was migrated by a newer version of the server."""
 
 
-def migrate(engine: Engine) -> int:
-    """Brings the database to ``LATEST_VERSION`` and returns it. Idempotent."""
+def migrate(engine: Engine, box: SecretBox | None = None) -> int:
+    """Brings the database to ``LATEST_VERSION`` and returns it. Idempotent.
+
+    ``box`` is the store's ``SecretBox``, needed when a step seals secrets at rest (see above).
+    """
     with engine.connect() as conn:
         conn.execution_options(**{MODE_OPTION: "write"})
-        with conn.begin():
-            if conn.dialect.name == "postgresql":
-                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
-            current = _current_version(conn)
-            if current is None:
-                metadata.create_all(conn)
-                _stamp(conn, LATEST_VERSION)
-                return LATEST_VERSION
-            if current > LATEST_VERSION:
-                raise SchemaTooNew(f"database schema version {current} is newer than this server ({LATEST_VERSION})")
-            for version in range(current + 1, LATEST_VERSION + 1):
-                STEPS[version](conn)
-                _stamp(conn, version)
+        conn.info[_BOX_INFO] = box
+        try:
+            return _migrate(conn)
+        finally:
+            conn.info.pop(_BOX_INFO, None)
+
+
+def _migrate(conn: Connection) -> int:
+    with conn.begin():
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
+        current = _current_version(conn)
+        if current is None:
+            metadata.create_all(conn)
+            _stamp(conn, LATEST_VERSION)
+            return LATEST_VERSION
+        if current > LATEST_VERSION:
+            raise SchemaTooNew(f"database schema version {current} is newer than this server ({LATEST_VERSION})")
+        for version in range(current + 1, LATEST_VERSION + 1):
+            STEPS[version](conn)
+            _stamp(conn, version)
     return LATEST_VERSION
 
 

@@ -7,7 +7,8 @@ Conventions that make both databases behave the same:
   therefore identical on both, and prefix filters can use a plain B-tree index.
 - Timestamps are epoch seconds in ``DOUBLE`` columns; bytes are ``LargeBinary``; structured
   values (pool config, schema, user attributes, password history) are JSON in ``TEXT``.
-- ``clients.secret`` and ``signing_keys.private_pem`` hold ``SecretBox``-sealed bytes.
+- ``clients.secret`` and ``signing_keys.private_pem`` hold ``SecretBox``-sealed bytes, as do
+  ``users.password_verifier`` and the verifiers in ``password_history`` (bound to their user).
 - Children reference their pool or user with ``ON DELETE CASCADE``; the repositories also delete
   children explicitly, so correctness never depends on SQLite's per-connection FK pragma.
 """
@@ -181,6 +182,8 @@ lockout = Table(
     PrimaryKeyConstraint("pool_id", "key"),
     _pool_fk(),
 )
+#: Serves the purge of stale counters (``LockoutRepo.purge_stale_lockouts``).
+ix_lockout_last_attempt = Index("ix_lockout_last_attempt", lockout.c.last_attempt)
 
 used_sessions = Table(
     "used_sessions",

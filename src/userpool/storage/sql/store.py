@@ -90,7 +90,7 @@ def open_store(url: str, box: SecretBox, *, pool_size: int = 10, max_overflow: i
     """
     engine = make_engine(url, pool_size=pool_size, max_overflow=max_overflow)
     try:
-        migrate(engine)
+        migrate(engine, box)
     except BaseException:
         engine.dispose()
         raise

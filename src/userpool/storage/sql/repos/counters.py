@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Row, bindparam, delete, select
+from sqlalchemy import Row, and_, bindparam, delete, select, tuple_
 
 from userpool.model.entities import CodePurpose, LockoutState, VerificationCode
 from userpool.storage.sql.repos.base import Prepared, TxBase
@@ -21,6 +21,18 @@ _LOCK_LOCKOUT = Prepared(
 _GET_LOCKOUT = Prepared(
     select(lockout.c.failures, lockout.c.locked_until, lockout.c.last_attempt)
     .where(lockout.c.pool_id == bindparam("pool_id"), lockout.c.key == bindparam("key"))
+)
+# Stale counters. On PostgreSQL they are claimed without waiting (FOR UPDATE SKIP LOCKED): a row
+# another transaction holds (a sign-in under way) is skipped, so a purge neither blocks behind
+# sign-ins nor deadlocks with another purge. SQLite drops FOR UPDATE: there the write transaction
+# already excludes every other writer.
+_STALE = and_(lockout.c.last_attempt < bindparam("before"), lockout.c.locked_until < bindparam("before"))
+_PURGE_LOCKOUTS = Prepared(
+    delete(lockout).where(
+        tuple_(lockout.c.pool_id, lockout.c.key).in_(
+            select(lockout.c.pool_id, lockout.c.key).where(_STALE).with_for_update(skip_locked=True)
+        )
+    )
 )
 _GET_CODE = select(codes).where(
     codes.c.pool_id == bindparam("pool_id"),
@@ -66,6 +78,16 @@ class LockoutRepoMixin(TxBase):
                 "last_attempt": state.last_attempt,
             },
         )
+
+
+    def purge_stale_lockouts(self, before: float) -> int:
+        """Deletes counters whose last attempt and lockout ended before ``before``.
+
+        Called with ``before = now - lockout.IDLE_RESET_SECONDS``: such a counter restarts from
+        zero at its next failure anyway (the idle reset) and locks nobody, so deleting it changes
+        no verdict. Mostly these are the counters of typed names that are not users.
+        """
+        return self._write(_PURGE_LOCKOUTS, {"before": before})
 
 
 class CodeRepoMixin(TxBase):

@@ -82,7 +82,7 @@ class GroupRepoMixin(TxBase):
         )
         if after is not None:
             query = query.where(memberships.c.username > after)
-        return [user_from(row) for row in self._conn.execute(query)]
+        return [user_from(row, self._box) for row in self._conn.execute(query)]
 
 
 def _group_row(group: Group) -> dict[str, Any]:

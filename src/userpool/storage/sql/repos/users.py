@@ -1,5 +1,8 @@
 """UserRepo: users as one row (attributes and password history as JSON) plus an attribute index.
 
+Password verifiers, current and past, are sealed with the store's ``SecretBox`` and bound to the
+user (see ``verifiers``); the row converters take the box.
+
 ``user_attribute_index`` holds one row per (user, attribute) for every attribute, kept in step
 by ``insert_user`` / ``update_user`` / ``delete_user``. It serves alias and ``sub`` lookups
 (``find_users_by_attribute``) and attribute filters of ``list_users``; reading a user never
@@ -16,9 +19,10 @@ from sqlalchemy import Select, and_, bindparam, delete, func, or_, select, updat
 
 from userpool.model.entities import PasswordCredential, User, UserStatus
 from userpool.model.errors import StoreConflict
-from userpool.model.ports import UserFilter
+from userpool.model.ports import SecretBox, UserFilter
 from userpool.storage.sql.repos.base import Prepared, TxBase, dump_json, load_json
 from userpool.storage.sql.repos.filters import user_filter_query
+from userpool.storage.sql.repos.verifiers import PASSWORD, PASSWORD_HISTORY, open_verifier, seal_verifier
 from userpool.storage.sql.schema import (
     INDEXED_VALUE_CHARS,
     codes,
@@ -59,16 +63,16 @@ class UserRepoMixin(TxBase):
     """Users and the attribute index."""
 
     def insert_user(self, user: User) -> None:
-        if not self._insert_ignore(users, user_row(user)):
+        if not self._insert_ignore(users, user_row(user, self._box)):
             raise StoreConflict("user")
         self._insert_many(_idx, _index_rows(user.pool_id, user.username, user.attributes))
 
     def get_user(self, pool_id: str, username: str) -> User | None:
         row = self._first(_GET_USER, {"pool_id": pool_id, "username": username})
-        return None if row is None else user_from(row)
+        return None if row is None else user_from(row, self._box)
 
     def update_user(self, user: User) -> None:
-        values = user_row(user)
+        values = user_row(user, self._box)
         del values["pool_id"], values["username"]
         del values["enabled"], values["tokens_revoked_at"]  # only their narrow writes below set them
         updated = self._conn.execute(
@@ -94,7 +98,7 @@ class UserRepoMixin(TxBase):
 
     def lock_user(self, pool_id: str, username: str) -> User | None:
         row = self._first(_LOCK_USER, {"pool_id": pool_id, "username": username})
-        return None if row is None else user_from(row)
+        return None if row is None else user_from(row, self._box)
 
     def set_user_enabled(self, pool_id: str, username: str, enabled: bool, now: float) -> bool:
         return self._write(_SET_ENABLED, {"pool_id": pool_id, "username": username, "enabled": enabled,
@@ -115,7 +119,7 @@ class UserRepoMixin(TxBase):
         """Exact match on the value, or on ``value.lower()`` when ``case_insensitive``."""
         query, typed = (_BY_VALUE_FOLD, value.lower()) if case_insensitive else (_BY_VALUE, value)
         params = {"pool_id": pool_id, "name": name, "value": _indexed(typed)}
-        found = [user_from(row) for row in self._rows(query, params)]
+        found = [user_from(row, self._box) for row in self._rows(query, params)]
         if len(typed) < INDEXED_VALUE_CHARS:
             return found  # exact on the index (see INDEXED_VALUE_CHARS)
         fold = str.lower if case_insensitive else str
@@ -130,7 +134,7 @@ class UserRepoMixin(TxBase):
         ``_`` have no special meaning). See ``filters.user_filter_query`` for the names.
         """
         query = user_filter_query(pool_id, after, user_filter).limit(limit)
-        return [user_from(row) for row in self._conn.execute(query)]
+        return [user_from(row, self._box) for row in self._conn.execute(query)]
 
     def count_users(self, pool_id: str) -> int:
         query = select(func.count()).select_from(users).where(users.c.pool_id == pool_id)
@@ -166,8 +170,10 @@ def _index_rows(pool_id: str, username: str, attributes: Mapping[str, str]) -> l
     ]
 
 
-def user_row(user: User) -> dict[str, Any]:
+def user_row(user: User, box: SecretBox) -> dict[str, Any]:
+    """The ``users`` row of ``user``, its verifiers sealed with ``box``."""
     password = user.password
+    pool_id, username = user.pool_id, user.username
     return {
         "pool_id": user.pool_id,
         "username": user.username,
@@ -176,22 +182,27 @@ def user_row(user: User) -> dict[str, Any]:
         "created": user.created,
         "last_modified": user.last_modified,
         "password_salt": None if password is None else password.salt,
-        "password_verifier": None if password is None else password.verifier,
+        "password_verifier": None if password is None else seal_verifier(
+            box, password.verifier, PASSWORD, pool_id, username, salt=password.salt),
         "password_set_at": None if password is None else password.set_at,
         "password_temporary": None if password is None else password.temporary,
         "password_expires_at": None if password is None else password.expires_at,
-        "password_history": dump_json([_credential_json(old) for old in user.password_history]),
+        "password_history": dump_json([_credential_json(box, pool_id, username, old) for old in user.password_history]),
         "tokens_revoked_at": user.tokens_revoked_at,
         "attributes": dump_json(dict(user.attributes)),
     }
 
 
-def user_from(row: Any) -> User:
+def user_from(row: Any, box: SecretBox) -> User:
+    """The user of a ``users`` row; its verifiers are opened with ``box`` (which raises if one
+    was altered, moved from another user or sealed under another key)."""
     password = None
+    pool_id, username = row.pool_id, row.username
     if row.password_salt is not None:
+        salt = bytes(row.password_salt)
         password = PasswordCredential(
-            salt=bytes(row.password_salt),
-            verifier=bytes(row.password_verifier),
+            salt=salt,
+            verifier=open_verifier(box, bytes(row.password_verifier), PASSWORD, pool_id, username, salt=salt),
             set_at=row.password_set_at,
             temporary=bool(row.password_temporary),
             expires_at=row.password_expires_at,
@@ -205,25 +216,30 @@ def user_from(row: Any) -> User:
         created=row.created,
         last_modified=row.last_modified,
         password=password,
-        password_history=tuple(_credential_from(old) for old in load_json(row.password_history)),
+        password_history=tuple(
+            _credential_from(box, pool_id, username, old) for old in load_json(row.password_history)
+        ),
         tokens_revoked_at=row.tokens_revoked_at,
     )
 
 
-def _credential_json(credential: PasswordCredential) -> dict[str, Any]:
+def _credential_json(box: SecretBox, pool_id: str, username: str, credential: PasswordCredential) -> dict[str, Any]:
+    sealed = seal_verifier(box, credential.verifier, PASSWORD_HISTORY, pool_id, username, salt=credential.salt)
     return {
         "salt": base64.b64encode(credential.salt).decode(),
-        "verifier": base64.b64encode(credential.verifier).decode(),
+        "sealed_verifier": base64.b64encode(sealed).decode(),
         "set_at": credential.set_at,
         "temporary": credential.temporary,
         "expires_at": credential.expires_at,
     }
 
 
-def _credential_from(raw: Mapping[str, Any]) -> PasswordCredential:
+def _credential_from(box: SecretBox, pool_id: str, username: str, raw: Mapping[str, Any]) -> PasswordCredential:
+    salt = base64.b64decode(raw["salt"])
+    sealed = base64.b64decode(raw["sealed_verifier"])
     return PasswordCredential(
-        salt=base64.b64decode(raw["salt"]),
-        verifier=base64.b64decode(raw["verifier"]),
+        salt=salt,
+        verifier=open_verifier(box, sealed, PASSWORD_HISTORY, pool_id, username, salt=salt),
         set_at=float(raw["set_at"]),
         temporary=bool(raw.get("temporary", False)),
         expires_at=raw.get("expires_at"),
