@@ -199,10 +199,14 @@ def test_workers_hold_no_secret_in_their_environment(tmp_path: Path) -> None:
         for pid in workers:  # the parent was given the server key in its environment; they were not
             environ = Path(f"/proc/{pid}/environ").read_bytes()
             assert SECRET_KEY.encode() not in environ and server_key.encode() not in environ
-            assert b"USERPOOL_SETTINGS_JSON" not in environ
-        for pid in workers:
+            assert b"USERPOOL_SERVER_KEY" not in environ
             assert SECRET_KEY.encode() not in Path(f"/proc/{pid}/cmdline").read_bytes()
+        variables = dict(line.split(b"=", 1) for line in Path(f"/proc/{workers[0]}/environ").read_bytes().split(b"\0")
+                         if b"=" in line)
+        settings_file = Path(variables[b"USERPOOL_SETTINGS_FILE"].decode())
+        assert settings_file.stat().st_mode & 0o777 == 0o600
+        assert settings_file.parent.stat().st_mode & 0o777 == 0o700
+        assert json.loads(settings_file.read_text())["server_key"] == server_key
     finally:
         server.stop()
-    leftovers = json.dumps([str(p) for p in tmp_path.rglob("*settings*")])
-    assert leftovers == "[]"
+    assert not settings_file.parent.exists()

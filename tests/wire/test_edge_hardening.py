@@ -173,6 +173,18 @@ def test_forwarded_headers_are_honoured_from_a_trusted_proxy_only() -> None:
     assert base_of(app, chained, client=("10.1.2.3", 5000)) == "https://auth.example.com"
 
 
+def test_client_ip_follows_x_forwarded_for_from_trusted_proxies_only() -> None:
+    policy = BaseUrlPolicy(trusted_proxies=("10.0.0.0/8",))
+    chain = {"x-forwarded-for": "198.51.100.1, 192.0.2.9, 10.0.0.2"}
+    assert policy.client_ip(chain, "10.0.0.1") == "192.0.2.9"  # the spoofable left end is not believed
+    assert policy.client_ip(chain, "203.0.113.7") == "203.0.113.7"
+    assert policy.client_ip({"x-forwarded-for": "junk"}, "10.0.0.1") == "10.0.0.1"
+    assert policy.client_ip({}, "10.0.0.1") == "10.0.0.1"
+    assert BaseUrlPolicy().client_ip(chain, "127.0.0.1") == "127.0.0.1"
+    response = run(call(make(), "GetUser", {"AccessToken": "x"}, headers={"x-forwarded-for": "198.51.100.1"}))
+    assert response.json()["SourceIp"] == "203.0.113.7"
+
+
 def test_public_url_uses_nothing_from_the_request() -> None:
     app = make(base_urls=BaseUrlPolicy(public_url="https://id.example.com/", trusted_proxies=("0.0.0.0/0",)))
     assert base_of(app, {**FORGED, "host": "other.example"}) == "https://id.example.com"

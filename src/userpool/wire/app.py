@@ -183,7 +183,6 @@ class _WireApp:
     async def _api(self, scope: Scope, receive: Receive, headers: dict[str, str], request_id: str) -> protocol.Response:
         body = await self._read_body(receive, headers)
         operation = protocol.parse_target(headers.get("x-amz-target"))
-        client = scope.get("client")
         raw_path = scope.get("raw_path") or scope["path"].encode()
         query = scope.get("query_string", b"")
         call = _Call(
@@ -192,7 +191,7 @@ class _WireApp:
             headers=headers,
             path=raw_path.decode("latin-1") if isinstance(raw_path, bytes) else str(raw_path),
             query=query.decode("latin-1") if isinstance(query, bytes) else str(query),
-            source_ip=client[0] if client else None,
+            source_ip=self._base_urls.client_ip(headers, _peer(scope)),
             request_id=request_id,
             base_url=self._base_url(scope, headers),
         )

@@ -7,6 +7,11 @@ Decision 10.15 makes the issuer ``{base URL}/{poolId}``. The base URL is, in ord
 3. otherwise the ``Host`` header and the connection's own scheme.
 Forwarded headers from any other peer are ignored, so a client cannot choose its tokens' issuer.
 A host that is not ``name[:port]`` (or ``[v6]:port``) is never used.
+
+The caller's address (``Request.source_ip``) follows the same rule: from a trusted proxy, the
+right-most ``X-Forwarded-For`` entry that is not itself a trusted proxy; otherwise the TCP peer.
+(uvicorn's own proxy-header handling, which trusts 127.0.0.1 by default, is switched off by
+``userpool serve`` so that this module is the only one.)
 """
 
 from __future__ import annotations
@@ -28,7 +33,9 @@ class BaseUrlPolicy:
 
     def __init__(self, public_url: str | None = None, trusted_proxies: Sequence[str] = ()) -> None:
         self._public_url = public_url.rstrip("/") if public_url else None
-        self._proxies: tuple[_Network, ...] = tuple(ipaddress.ip_network(cidr, strict=False) for cidr in trusted_proxies)
+        self._proxies: tuple[_Network, ...] = tuple(
+            ipaddress.ip_network(cidr, strict=False) for cidr in trusted_proxies
+        )
 
     def _trusted(self, peer: str | None) -> bool:
         if not self._proxies or not peer:
@@ -40,6 +47,20 @@ class BaseUrlPolicy:
         if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
             address = address.ipv4_mapped
         return any(address in network for network in self._proxies)
+
+    def client_ip(self, headers: Mapping[str, str], peer: str | None) -> str | None:
+        """The caller's address: ``peer``, or what trusted proxies say in ``X-Forwarded-For``."""
+        if not self._trusted(peer):
+            return peer
+        for hop in reversed(headers.get("x-forwarded-for", "").split(",")):
+            hop = hop.strip()
+            try:
+                ipaddress.ip_address(hop)
+            except ValueError:
+                return peer  # a malformed chain: believe only the connection
+            if not self._trusted(hop):
+                return hop
+        return peer
 
     def base_url(
         self,
