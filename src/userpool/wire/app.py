@@ -124,12 +124,10 @@ class _WireApp:
         method: str = scope["method"]
         path: str = scope["path"]
         headers = _headers(scope)
-        admin = False
         try:
             if method == "OPTIONS":
                 response = self._preflight(headers, request_id)
             elif path == "/" and method == "POST":
-                admin = validation.requires_sigv4(headers.get("x-amz-target", "").strip().partition(".")[2])
                 response = await self._api(scope, receive, headers, request_id)
             elif method in ("GET", "HEAD") and path in ("/", "/health"):
                 response = protocol.json_response(200, {"status": "ok"}, request_id)
@@ -149,7 +147,7 @@ class _WireApp:
             self._log.exception("unhandled error in %s %s (request %s)", method, path, request_id)
             response = protocol.error_response(InternalErrorException(), request_id)
         if method != "OPTIONS":
-            response = self._with_cors(response, headers.get("origin"), admin)
+            response = self._with_cors(response, headers, api=path == "/" and method == "POST")
         await _send(send, response, include_body=method != "HEAD")
 
     def _base_url(self, scope: Scope, headers: dict[str, str]) -> str:
@@ -158,16 +156,22 @@ class _WireApp:
             root_path=str(scope.get("root_path", "")),
         )
 
-    def _with_cors(self, response: protocol.Response, origin: str | None, admin: bool) -> protocol.Response:
-        """Set ``Access-Control-Allow-Origin`` (protocol puts ``*`` there) as the CORS policy says."""
-        if not self._cors.varies and (origin is None or not admin):
-            return response  # the common case: any origin may read public answers; nothing to change
-        status, headers, body = response
-        headers = [*headers, ("Vary", "Origin")] if self._cors.varies else headers
+    def _with_cors(self, response: protocol.Response, headers: dict[str, str], *, api: bool) -> protocol.Response:
+        """Set ``Access-Control-Allow-Origin`` (protocol puts ``*`` there) as the CORS policy says:
+        an answer to a signed admin call goes only to an admin origin."""
+        origin = headers.get("origin")
+        if origin is None and not self._cors.varies:
+            return response  # not a browser's cross-origin call (boto3, the CLI): nothing to change
+        target = headers.get("x-amz-target", "").strip().partition(".")[2] if api else ""
+        admin = api and validation.requires_sigv4(target)
+        if not self._cors.varies and not admin:
+            return response  # any origin may read public answers
+        status, sent, body = response
+        sent = [*sent, ("Vary", "Origin")] if self._cors.varies else sent
         if origin is None:  # not a browser's cross-origin request: CORS does not apply
-            return status, headers, body
+            return status, sent, body
         allow = self._cors.allow_origin(origin, admin=admin)
-        kept = [(k, v) for k, v in headers if k != "Access-Control-Allow-Origin"]
+        kept = [(k, v) for k, v in sent if k != "Access-Control-Allow-Origin"]
         if allow is not None:
             kept.append(("Access-Control-Allow-Origin", allow))
         return status, kept, body
