@@ -16,6 +16,8 @@ from userpool.directory.runtime import Runtime
 from userpool.settings import Settings
 from userpool.storage import open_store
 from userpool.storage.sql.engine import normalise_url
+from userpool.wire.cors import CorsPolicy
+from userpool.wire.forwarding import BaseUrlPolicy
 from userpool.wire.services import Services, build_asgi_app
 
 
@@ -56,10 +58,16 @@ def build_app(settings: Settings):  # type: ignore[no-untyped-def]
     # An embedded SQLite database never makes a handler wait on the network: run handlers on
     # the event loop, saving the thread hand-off; PostgreSQL's round trips overlap in threads.
     embedded = normalise_url(settings.database_url).get_backend_name() == "sqlite"
-    return build_asgi_app(services, credentials=settings.credentials(), inline=embedded)
+    return build_asgi_app(
+        services, credentials=settings.credentials(), inline=embedded,
+        cors=CorsPolicy(origins=settings.cors_origins, admin_origins=settings.cors_admin_origins),
+        base_urls=BaseUrlPolicy(public_url=settings.public_url, trusted_proxies=settings.trusted_proxies),
+    )
 
 
 def app_from_env():  # type: ignore[no-untyped-def]
     """uvicorn factory for ``--workers N``: each worker process builds its own app from the
-    settings the parent put in the environment."""
-    return build_app(Settings.from_json(os.environ["USERPOOL_SETTINGS_JSON"]))
+    settings file (0600) whose path the parent put in ``USERPOOL_SETTINGS_FILE``; the secrets
+    themselves are never in a worker's environment."""
+    with open(os.environ["USERPOOL_SETTINGS_FILE"], encoding="utf-8") as handle:
+        return build_app(Settings.from_json(handle.read()))

@@ -5,12 +5,17 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from userpool.settings import Settings, from_environment
+from userpool.settings import ENV_PREFIX, Settings, from_environment, is_loopback, split_list
+
+SETTINGS_FILE_ENV = "USERPOOL_SETTINGS_FILE"
+_LIST_FLAGS = ("admin_credentials", "cors_origins", "cors_admin_origins", "trusted_proxies")
 
 
 def _serve_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -26,6 +31,15 @@ def _serve_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type
     serve.add_argument("--admin-credentials", dest="admin_credentials", action="append",
                        help="ACCESS_KEY:SECRET allowed to call the signed admin API (repeatable)")
     serve.add_argument("--log-level", dest="log_level")
+    serve.add_argument("--insecure-accept-any-signature", dest="insecure_accept_any_signature",
+                       action="store_true", default=None,
+                       help="without --admin-credentials, accept any SigV4 signature even off loopback (unsafe)")
+    serve.add_argument("--cors-origins", dest="cors_origins", action="append",
+                       help="browser origins allowed to call the public operations, comma-separated (default *)")
+    serve.add_argument("--cors-admin-origins", dest="cors_admin_origins", action="append",
+                       help="browser origins also allowed to make signed admin calls (default none)")
+    serve.add_argument("--trusted-proxies", dest="trusted_proxies", action="append",
+                       help="addresses/CIDRs of reverse proxies whose X-Forwarded-Host/-Proto are trusted")
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
@@ -33,33 +47,72 @@ def settings_from(args: argparse.Namespace) -> Settings:
     for name in Settings.__dataclass_fields__:
         given = getattr(args, name, None)
         if given is not None:
-            values[name] = tuple(given) if name == "admin_credentials" else given
+            if name == "admin_credentials":
+                values[name] = tuple(given)
+            elif name in _LIST_FLAGS:
+                values[name] = tuple(part for item in given for part in split_list(item))
+            else:
+                values[name] = given
     return replace(Settings(), **values)  # type: ignore[arg-type]
 
 
 def serve(settings: Settings) -> int:
     import uvicorn
 
+    refusal = settings.admin_api_refusal()
+    if refusal is not None:
+        print(f"userpool: {refusal}", file=sys.stderr)
+        return 2
+    try:
+        settings.check_trusted_proxies()
+        credentials = settings.credentials()
+    except ValueError as err:
+        print(f"userpool: {err}", file=sys.stderr)
+        return 2
     # Each worker opens the store and migrates under a database lock (safe when they race), so the
     # parent imports nothing heavy and workers start at once.
     os.umask(0o077)  # data dir 0700; key, database, its -wal/-shm (made lazily by SQLite), outbox 0600
     os.makedirs(settings.data_dir, exist_ok=True)
-    credentials = settings.credentials()
     where = settings.database_url if settings.db else os.path.abspath(settings.data_dir)
     print(f"userpool listening on http://{settings.host}:{settings.port} ({settings.workers} worker(s))")
     print(f"data: {where}; dev outbox: {settings.outbox_path}")
-    if credentials is None:
+    if credentials is None and not is_loopback(settings.host):  # only with the insecure override
+        print(f"WARNING: INSECURE: --insecure-accept-any-signature: the admin API on {settings.host} accepts "
+              "any well-formed SigV4 signature from the network without checking it.")
+    elif credentials is None:
         print("WARNING: no --admin-credentials configured: the admin API accepts any well-formed "
-              "SigV4 signature without checking it.")
+              "SigV4 signature without checking it (allowed on loopback only).")
     print("NOTE: codes and invitations go to the development outbox (`userpool outbox`), not to users.")
     sys.stdout.flush()
-    os.environ["USERPOOL_SETTINGS_JSON"] = settings.to_json()
-    uvicorn.run(
-        "userpool.cli:worker_app", factory=True, host=settings.host, port=settings.port,
-        workers=settings.workers if settings.workers > 1 else None, log_level=settings.log_level,
-        access_log=False, server_header=False, date_header=True,
-    )
+    private_dir = _hand_settings_to_workers(settings)
+    try:
+        uvicorn.run(
+            "userpool.cli:worker_app", factory=True, host=settings.host, port=settings.port,
+            workers=settings.workers if settings.workers > 1 else None, log_level=settings.log_level,
+            access_log=False, server_header=False, date_header=True,
+            proxy_headers=False,  # forwarded headers are believed only from --trusted-proxies (wire/forwarding.py)
+        )
+    finally:
+        shutil.rmtree(private_dir, ignore_errors=True)
     return 0
+
+
+def _hand_settings_to_workers(settings: Settings) -> str:
+    """Write the settings (server key, admin credentials, database URL) to a file only this user
+    can read, in a fresh 0700 directory (in memory, /dev/shm, where there is one), and give the
+    workers its path: an environment variable would show the secrets in ``/proc/<pid>/environ``
+    of every worker. The ``USERPOOL_*`` variables the settings came from are not passed on either.
+    Returns the directory, removed when the server stops."""
+    shm = "/dev/shm"  # noqa: S108 - memory, not disk; mkdtemp makes a fresh 0700 directory in it
+    private_dir = tempfile.mkdtemp(prefix="userpool-", dir=shm if os.access(shm, os.W_OK) else None)
+    path = os.path.join(private_dir, "settings.json")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(settings.to_json())
+    for name in Settings.__dataclass_fields__:
+        os.environ.pop(ENV_PREFIX + name.upper(), None)
+    os.environ[SETTINGS_FILE_ENV] = path
+    return private_dir
 
 
 def worker_app() -> Any:

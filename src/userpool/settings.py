@@ -6,12 +6,27 @@ embedded default is a SQLite file in the data directory, listening on 127.0.0.1:
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 
 ENV_PREFIX = "USERPOOL_"
+# Settings held as lists: a comma-separated value in the environment, a JSON list in the settings file.
+_LISTS = ("admin_credentials", "cors_origins", "cors_admin_origins", "trusted_proxies")
+_FLAGS = ("insecure_accept_any_signature",)
+
+
+def is_loopback(host: str) -> bool:
+    """``localhost``, 127.0.0.0/8 or ::1 (brackets allowed); any other name or address is not."""
+    name = host.strip().strip("[]").lower()
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 @dataclass(frozen=True)
@@ -27,6 +42,11 @@ class Settings:
     admin_credentials: tuple[str, ...] = field(default_factory=tuple)  # "ACCESS_KEY:SECRET"
     server_key: str | None = None  # base64 of 32 bytes; else <data_dir>/server.key
     log_level: str = "info"
+    # Accept-any SigV4 (no admin credentials) off loopback: refused unless this is set.
+    insecure_accept_any_signature: bool = False
+    cors_origins: tuple[str, ...] = ("*",)  # browser origins allowed to call the public operations
+    cors_admin_origins: tuple[str, ...] = ()  # browser origins also allowed to sign admin calls
+    trusted_proxies: tuple[str, ...] = ()  # CIDRs whose X-Forwarded-Host/-Proto are believed
 
     @property
     def database_url(self) -> str:
@@ -50,13 +70,36 @@ class Settings:
             pairs[key] = secret
         return pairs
 
+    def admin_api_refusal(self) -> str | None:
+        """Why ``serve`` must not start (issue 9 item 3): accept-any SigV4 reachable from the
+        network. None when admin credentials are set, the host is loopback, or the insecure
+        override is given."""
+        if self.admin_credentials or self.insecure_accept_any_signature or is_loopback(self.host):
+            return None
+        return (
+            f"refusing to listen on {self.host} without --admin-credentials: the admin API would accept "
+            "any well-formed SigV4 signature from the network. Configure --admin-credentials "
+            "ACCESS_KEY:SECRET (or USERPOOL_ADMIN_CREDENTIALS), listen on 127.0.0.1, or, knowingly, pass "
+            "--insecure-accept-any-signature."
+        )
+
+    def check_trusted_proxies(self) -> None:
+        """Raise ValueError naming the first entry of ``trusted_proxies`` that is not an address or CIDR."""
+        for cidr in self.trusted_proxies:
+            try:
+                ipaddress.ip_network(cidr, strict=False)
+            except ValueError:
+                raise ValueError(f"--trusted-proxies: {cidr!r} is not an IP address or CIDR block") from None
+
     def to_json(self) -> str:
         return json.dumps(asdict(self))
 
     @classmethod
     def from_json(cls, text: str) -> Settings:
         raw = json.loads(text)
-        raw["admin_credentials"] = tuple(raw.get("admin_credentials") or ())
+        for name in _LISTS:
+            if name in raw:
+                raw[name] = tuple(raw[name] or ())
         return cls(**raw)
 
 
@@ -69,8 +112,15 @@ def from_environment(env: Mapping[str, str]) -> dict[str, object]:
             continue
         if name in ("port", "workers"):
             out[name] = int(value)
-        elif name == "admin_credentials":
-            out[name] = tuple(part.strip() for part in value.replace(";", ",").split(",") if part.strip())
+        elif name in _LISTS:
+            out[name] = split_list(value)
+        elif name in _FLAGS:
+            out[name] = value.strip().lower() in ("1", "true", "yes", "on")
         else:
             out[name] = value
     return out
+
+
+def split_list(value: str) -> tuple[str, ...]:
+    """``a, b;c`` -> ``("a", "b", "c")``: list settings given as one string."""
+    return tuple(part.strip() for part in value.replace(";", ",").split(",") if part.strip())

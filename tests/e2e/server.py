@@ -76,7 +76,7 @@ def start_server(data_dir: Path, *args: str, db: str | None = None, env: dict[st
     if db:
         command += ["--db", db]
     full_env = {**os.environ, **(env or {})}
-    full_env.pop("USERPOOL_SETTINGS_JSON", None)
+    full_env.pop("USERPOOL_SETTINGS_FILE", None)
     log = open(log_path, "wb")  # noqa: SIM115 - owned by the process
     process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=full_env)
     server = Server(f"http://127.0.0.1:{port}", data_dir, process, log_path, tuple(args))

@@ -14,6 +14,7 @@ import pytest
 from tests.wire.helpers import ACCESS_KEY, SECRET_KEY, call, request, run, signed_headers
 from userpool.model.errors import CognitoError, NotAuthorizedException
 from userpool.wire.app import ASGIApp, create_app
+from userpool.wire.forwarding import BaseUrlPolicy
 from userpool.wire.registry import Request
 from userpool.wire.sigv4 import SigV4Verifier
 
@@ -243,7 +244,8 @@ def test_preflight() -> None:
     assert_common_headers(response.headers)
     other = run(request(make_app(), "OPTIONS", "/us-east-1_abc/.well-known/jwks.json"))
     assert other.status_code == 204
-    assert "authorization" in other.headers["access-control-allow-headers"]
+    assert "content-type" in other.headers["access-control-allow-headers"]
+    assert "authorization" not in other.headers["access-control-allow-headers"]  # no admin origin configured
 
 
 @pytest.mark.parametrize("path", ["/", "/health"])
@@ -267,8 +269,11 @@ def test_well_known(document: str) -> None:
 
 def test_well_known_behind_a_proxy() -> None:
     headers = {"x-forwarded-proto": "https", "host": "auth.example.com"}
-    response = run(request(make_app(), "GET", "/us-east-1_abc/.well-known/jwks.json", headers=headers))
+    proxied = make_app(base_urls=BaseUrlPolicy(trusted_proxies=("127.0.0.1/32",)))  # httpx's peer is 127.0.0.1
+    response = run(request(proxied, "GET", "/us-east-1_abc/.well-known/jwks.json", headers=headers))
     assert response.json()["base"] == "https://auth.example.com"
+    direct = run(request(make_app(), "GET", "/us-east-1_abc/.well-known/jwks.json", headers=headers))
+    assert direct.json()["base"] == "http://auth.example.com"  # no proxy trusted: the scheme is the connection's
 
 
 def test_well_known_unknown_pool() -> None:

@@ -5,7 +5,10 @@ Routes:
   ``GET /{poolId}/.well-known/jwks.json``             pool signing keys (spec §6.9)
   ``GET /{poolId}/.well-known/openid-configuration``  OIDC discovery
   ``GET /``, ``GET /health``                          liveness for load balancers
-  ``OPTIONS *``                                       CORS preflight (spec §1.7)
+  ``OPTIONS *``                                       CORS preflight (spec §1.7, ``wire/cors.py``)
+
+The base URL a request came in on (tokens' ``iss``, discovery) is built once, by
+``wire/forwarding.py``, for both the API and the well-known documents.
 
 Handlers are synchronous (database and CPU work). With ``inline`` they run on the event-loop
 thread: right for an embedded database, where a handler only ever waits for the CPU, and the
@@ -27,6 +30,8 @@ from typing import Any, TypeVar
 
 from userpool.model.errors import CognitoError, InternalErrorException
 from userpool.wire import protocol, validation
+from userpool.wire.cors import CorsPolicy
+from userpool.wire.forwarding import BaseUrlPolicy
 from userpool.wire.registry import Request
 from userpool.wire.sigv4 import SigV4Verifier
 
@@ -41,10 +46,6 @@ Dispatch = Callable[[Request], dict[str, Any]]
 WellKnown = Callable[[str, str, str], tuple[int, dict[str, Any]]]
 
 _WELL_KNOWN = re.compile(r"/([^/]+)/\.well-known/(jwks\.json|openid-configuration)")
-_DEFAULT_ALLOWED_HEADERS = (
-    "authorization,content-type,x-amz-target,x-amz-user-agent,x-amz-date,x-amz-security-token,"
-    "x-amz-content-sha256,amz-sdk-invocation-id,amz-sdk-request,cache-control"
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +59,7 @@ class _Call:
     query: str
     source_ip: str | None
     request_id: str
+    base_url: str
 
 
 class _ClientGone(Exception):
@@ -73,15 +75,9 @@ def _headers(scope: Scope) -> dict[str, str]:
     return headers
 
 
-def _base_url(scope: Scope, headers: dict[str, str]) -> str:
-    scheme = headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
-    if scheme not in ("http", "https"):
-        scheme = str(scope.get("scheme", "http"))
-    host = headers.get("host", "").strip()
-    if not host:
-        server = scope.get("server") or ("localhost", None)
-        host = server[0] if server[1] is None else f"{server[0]}:{server[1]}"
-    return f"{scheme}://{host}{scope.get('root_path', '')}"
+def _peer(scope: Scope) -> str | None:
+    client = scope.get("client")
+    return str(client[0]) if client else None
 
 
 class _WireApp:
@@ -93,8 +89,12 @@ class _WireApp:
         max_body: int,
         logger: logging.Logger,
         inline: bool,
+        cors: CorsPolicy,
+        base_urls: BaseUrlPolicy,
     ) -> None:
         self._inline = inline
+        self._cors = cors
+        self._base_urls = base_urls
         self._dispatch = dispatch
         self._well_known = well_known
         self._sigv4 = sigv4
@@ -133,7 +133,7 @@ class _WireApp:
                 response = protocol.json_response(200, {"status": "ok"}, request_id)
             elif method in ("GET", "HEAD") and (match := _WELL_KNOWN.fullmatch(path)):
                 pool_id, document = match.groups()
-                base_url = _base_url(scope, headers)
+                base_url = self._base_url(scope, headers)
                 status, body = await self._run(self._well_known, pool_id, document, base_url)
                 response = protocol.json_response(status, body, request_id)
             else:
@@ -146,24 +146,47 @@ class _WireApp:
         except Exception:
             self._log.exception("unhandled error in %s %s (request %s)", method, path, request_id)
             response = protocol.error_response(InternalErrorException(), request_id)
+        if method != "OPTIONS":
+            response = self._with_cors(response, headers, api=path == "/" and method == "POST")
         await _send(send, response, include_body=method != "HEAD")
+
+    def _base_url(self, scope: Scope, headers: dict[str, str]) -> str:
+        return self._base_urls.base_url(
+            headers, scheme=str(scope.get("scheme", "http")), peer=_peer(scope), server=scope.get("server"),
+            root_path=str(scope.get("root_path", "")),
+        )
+
+    def _with_cors(self, response: protocol.Response, headers: dict[str, str], *, api: bool) -> protocol.Response:
+        """Set ``Access-Control-Allow-Origin`` (protocol puts ``*`` there) as the CORS policy says:
+        an answer to a signed admin call goes only to an admin origin."""
+        origin = headers.get("origin")
+        if origin is None and not self._cors.varies:
+            return response  # not a browser's cross-origin call (boto3, the CLI): nothing to change
+        target = headers.get("x-amz-target", "").strip().partition(".")[2] if api else ""
+        admin = api and validation.requires_sigv4(target)
+        if not self._cors.varies and not admin:
+            return response  # any origin may read public answers
+        status, sent, body = response
+        sent = [*sent, ("Vary", "Origin")] if self._cors.varies else sent
+        if origin is None:  # not a browser's cross-origin request: CORS does not apply
+            return status, sent, body
+        allow = self._cors.allow_origin(origin, admin=admin)
+        kept = [(k, v) for k, v in sent if k != "Access-Control-Allow-Origin"]
+        if allow is not None:
+            kept.append(("Access-Control-Allow-Origin", allow))
+        return status, kept, body
 
     def _preflight(self, headers: dict[str, str], request_id: str) -> protocol.Response:
         requested = protocol.header_safe(headers.get("access-control-request-headers", ""), 2048)
-        cors = [
-            ("Access-Control-Allow-Origin", "*"),
-            ("Access-Control-Allow-Methods", "POST, GET, OPTIONS"),
-            ("Access-Control-Allow-Headers", requested or _DEFAULT_ALLOWED_HEADERS),
-            ("Access-Control-Max-Age", "86400"),
-            ("Access-Control-Expose-Headers", protocol.EXPOSED_HEADERS),
-            ("x-amzn-RequestId", request_id),
-        ]
+        cors = self._cors.preflight_headers(headers.get("origin"), requested)
+        if self._cors.varies:
+            cors.append(("Vary", "Origin"))
+        cors += [("Access-Control-Expose-Headers", protocol.EXPOSED_HEADERS), ("x-amzn-RequestId", request_id)]
         return 204, cors, b""
 
     async def _api(self, scope: Scope, receive: Receive, headers: dict[str, str], request_id: str) -> protocol.Response:
         body = await self._read_body(receive, headers)
         operation = protocol.parse_target(headers.get("x-amz-target"))
-        client = scope.get("client")
         raw_path = scope.get("raw_path") or scope["path"].encode()
         query = scope.get("query_string", b"")
         call = _Call(
@@ -172,8 +195,9 @@ class _WireApp:
             headers=headers,
             path=raw_path.decode("latin-1") if isinstance(raw_path, bytes) else str(raw_path),
             query=query.decode("latin-1") if isinstance(query, bytes) else str(query),
-            source_ip=client[0] if client else None,
+            source_ip=self._base_urls.client_ip(headers, _peer(scope)),
             request_id=request_id,
+            base_url=self._base_url(scope, headers),
         )
         return await self._run(self._process, call)
 
@@ -186,6 +210,7 @@ class _WireApp:
         """Authenticate, decode, validate, dispatch, encode: runs in a worker thread."""
         access_key = None
         if validation.requires_sigv4(call.operation):
+            self._cors.check_admin_origin(call.headers.get("origin"))
             access_key = self._sigv4.verify("POST", call.path, call.query, call.headers, call.body)
         protocol.check_content_type(call.headers.get("content-type"))
         data = protocol.decode_body(call.body)
@@ -197,6 +222,7 @@ class _WireApp:
             source_ip=call.source_ip,
             request_id=call.request_id,
             access_key=access_key,
+            base_url=call.base_url,
         )
         try:
             result = self._dispatch(request)
@@ -245,7 +271,16 @@ def create_app(
     max_body: int = 1_048_576,
     logger: logging.Logger | None = None,
     inline: bool = False,
+    cors: CorsPolicy | None = None,
+    base_urls: BaseUrlPolicy | None = None,
 ) -> ASGIApp:
-    """Build the ASGI application; loads and compiles the service model now, not on a request."""
+    """Build the ASGI application; loads and compiles the service model now, not on a request.
+
+    ``cors``: allowed browser origins (default: any origin, public operations only);
+    ``base_urls``: public URL and trusted proxies (default: the Host header, no proxy trusted).
+    """
     validation.prepare()
-    return _WireApp(dispatch, well_known, sigv4, max_body, logger or logging.getLogger("userpool.wire"), inline)
+    return _WireApp(
+        dispatch, well_known, sigv4, max_body, logger or logging.getLogger("userpool.wire"), inline,
+        cors or CorsPolicy(), base_urls or BaseUrlPolicy(),
+    )

@@ -79,12 +79,18 @@ def _without_nulls(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 def decode_body(raw: bytes) -> dict[str, Any]:
     """Parse a request body into a dict; object members whose value is null are dropped at any depth.
 
-    Null list elements are kept, so validation reports them (``Member must not be null``).
+    Null list elements are kept, so validation reports them (``Member must not be null``). The
+    body is decoded as strict UTF-8 (RFC 8259 §8.1) once, before parsing: ``json.loads`` on bytes
+    would decode with ``surrogatepass`` and let encoded surrogates (``ED A0 80``) through into
+    member names.
     """
     if not raw.strip():
         return {}
     try:
-        data = json.loads(raw, object_pairs_hook=_without_nulls, parse_constant=_reject_constant)
+        text = raw.decode("utf-8")
+        if text.startswith("\ufeff"):  # a UTF-8 byte-order mark, which json.loads on bytes accepted
+            text = text[1:]
+        data = json.loads(text, object_pairs_hook=_without_nulls, parse_constant=_reject_constant)
     except (ValueError, RecursionError) as exc:  # UnicodeDecodeError and JSONDecodeError included
         raise SerializationException(f"Request body is not valid JSON: {_short(exc)}") from None
     if not isinstance(data, dict):

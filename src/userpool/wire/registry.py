@@ -29,6 +29,7 @@ class Request:
     source_ip: str | None
     request_id: str
     access_key: str | None  # the SigV4 key id for admin calls; None for public operations
+    base_url: str = "http://localhost"  # scheme://host the request came in on (wire/forwarding.py)
 
 
 Handler = Callable[[Request], dict[str, Any]]

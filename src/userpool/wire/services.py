@@ -10,6 +10,8 @@ from typing import Any
 from userpool.auth.context import AuthCall
 from userpool.auth.runtime import AuthRuntime
 from userpool.directory.runtime import Runtime
+from userpool.wire.cors import CorsPolicy
+from userpool.wire.forwarding import BaseUrlPolicy
 from userpool.wire.registry import Request
 
 
@@ -19,11 +21,10 @@ class Services:
     auth: AuthRuntime
 
 
-def base_url(headers: Mapping[str, str]) -> str:
-    """``scheme://host`` as the client addressed us (honours X-Forwarded-Proto/Host)."""
-    scheme = headers.get("x-forwarded-proto", "http").split(",")[0].strip() or "http"
-    host = headers.get("x-forwarded-host") or headers.get("host") or "localhost"
-    return f"{scheme}://{host.split(',')[0].strip()}"
+def base_url(request: Request) -> str:
+    """The base URL the request came in on, as ``wire/forwarding.py`` built it for the app (the
+    same one the discovery document uses, so its ``issuer`` equals the tokens' ``iss``)."""
+    return request.base_url
 
 
 def auth_call(request: Request, *, admin: bool, respond: bool) -> AuthCall:
@@ -32,7 +33,7 @@ def auth_call(request: Request, *, admin: bool, respond: bool) -> AuthCall:
     return AuthCall(
         client_id=body["ClientId"],
         admin=admin,
-        base_url=base_url(request.headers),
+        base_url=base_url(request),
         parameters={str(k): str(v) for k, v in parameters.items()},
         pool_id=body.get("UserPoolId"),
         flow=body.get("AuthFlow", ""),
@@ -77,9 +78,17 @@ def well_known(services: Services, pool_id: str, document: str, url: str) -> tup
     }
 
 
-def build_asgi_app(services: Services, *, credentials: Mapping[str, str] | None, inline: bool = False) -> Any:
+def build_asgi_app(
+    services: Services,
+    *,
+    credentials: Mapping[str, str] | None,
+    inline: bool = False,
+    cors: CorsPolicy | None = None,
+    base_urls: BaseUrlPolicy | None = None,
+) -> Any:
     """The ASGI app: every operation module found under ``wire/operations``, SigV4 for the
-    admin API, and the well-known documents. ``inline``: see ``userpool.wire.app``."""
+    admin API, and the well-known documents. ``inline``, ``cors``, ``base_urls``: see
+    ``userpool.wire.app.create_app``."""
     import logging
 
     from userpool.wire import app, operations
@@ -90,5 +99,5 @@ def build_asgi_app(services: Services, *, credentials: Mapping[str, str] | None,
     verifier = SigV4Verifier(credentials, services.rt.clock.now)
     return app.create_app(
         dispatch, lambda pool_id, document, url: well_known(services, pool_id, document, url), verifier,
-        logger=logging.getLogger("userpool"), inline=inline,
+        logger=logging.getLogger("userpool"), inline=inline, cors=cors, base_urls=base_urls,
     )

@@ -10,9 +10,13 @@ Failures are the generic AWS errors (spec §1.6, §10.2): no ``Authorization`` -
 key -> ``UnrecognizedClientException``; stale date or wrong signature ->
 ``InvalidSignatureException``. Signatures are compared in constant time.
 
+``host`` and ``x-amz-target`` must be among the ``SignedHeaders`` (botocore, the AWS CLI and the JS
+SDK v3 sign both), so a captured request cannot be replayed as another operation or to another
+host.
+
 With ``credentials=None`` the verifier runs in accept-any mode for local development: the header
-must be well formed and scoped to ``cognito-idp``, but neither the signature nor the clock skew is
-checked.
+must be well formed, scoped to ``cognito-idp`` and sign ``host`` and ``x-amz-target``, but neither
+the signature nor the clock skew is checked. ``userpool serve`` allows that mode on loopback only.
 """
 
 from __future__ import annotations
@@ -228,6 +232,8 @@ class SigV4Verifier:
             )
         if "host" not in auth.signed_headers:
             raise InvalidSignatureException("'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.")
+        if "x-amz-target" not in auth.signed_headers:  # else a captured call replays as another operation
+            raise InvalidSignatureException("'X-Amz-Target' must be a 'SignedHeader' in the AWS Authorization.")
         if self._credentials is None:
             return auth.access_key
         secret = self._credentials.get(auth.access_key)

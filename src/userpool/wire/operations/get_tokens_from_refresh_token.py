@@ -15,6 +15,6 @@ def handle(services: Services, request: Request) -> dict[str, Any]:
     parameters = {"REFRESH_TOKEN": body["RefreshToken"]}
     if body.get("DeviceKey"):
         parameters["DEVICE_KEY"] = body["DeviceKey"]
-    call = AuthCall(client_id=body["ClientId"], admin=False, base_url=base_url(request.headers),
+    call = AuthCall(client_id=body["ClientId"], admin=False, base_url=base_url(request),
                     parameters=parameters, flow="REFRESH_TOKEN_AUTH", client_metadata=body.get("ClientMetadata") or {})
     return engine.get_tokens_from_refresh_token(services.auth, call, body.get("ClientSecret"))
