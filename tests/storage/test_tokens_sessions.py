@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
+from sqlalchemy import delete, insert, text
 
 from tests.storage.helpers import POOL_ID, XorBox, make_token, make_user, raw
 from userpool.model.entities import CodePurpose, LockoutState, SigningKey, VerificationCode
 from userpool.model.errors import StoreConflict
 from userpool.storage import SqlStore
+from userpool.storage.sql.migrations import LATEST_VERSION, migrate
+from userpool.storage.sql.schema import schema_version
 
 
 @pytest.fixture
@@ -157,3 +162,27 @@ def test_get_lockout_reads_without_creating_a_row(user_store: SqlStore) -> None:
     with user_store.read() as tx:
         assert tx.get_lockout(POOL_ID, "alice") == LockoutState(5, 10.5, 9.5)
         assert tx.get_lockout(POOL_ID, "bob") == LockoutState()
+
+
+def test_a_verification_code_keeps_the_value_it_was_sent_to(user_store: SqlStore) -> None:
+    bound = VerificationCode(POOL_ID, "alice", CodePurpose.VERIFY_EMAIL, b"h", 1.0, 100.0, value="new@example.com")
+    with user_store.transaction() as tx:
+        tx.put_code(bound)
+    with user_store.read() as tx:
+        assert tx.get_code(POOL_ID, "alice", CodePurpose.VERIFY_EMAIL) == bound
+    with user_store.transaction() as tx:  # a replacement without a value clears it
+        tx.put_code(replace(bound, code_hash=b"h2", value=None))
+    with user_store.read() as tx:
+        stored = tx.get_code(POOL_ID, "alice", CodePurpose.VERIFY_EMAIL)
+        assert stored is not None and stored.value is None
+
+
+def test_migration_5_adds_the_code_value_column(user_store: SqlStore) -> None:
+    with user_store.engine.begin() as conn:  # back to version 4, before the column existed
+        conn.execute(text("ALTER TABLE codes DROP COLUMN value"))
+        conn.execute(delete(schema_version))
+        conn.execute(insert(schema_version).values(version=4, applied_at=0.0))
+    user_store.engine.dispose()  # connections may have cached the old table shape
+    assert migrate(user_store.engine) == LATEST_VERSION == 5
+    assert migrate(user_store.engine) == 5  # idempotent
+    test_a_verification_code_keeps_the_value_it_was_sent_to(user_store)

@@ -14,9 +14,9 @@ from userpool.auth.runtime import AuthRuntime
 from userpool.directory import attributes, limits, messages, users
 from userpool.directory.client_auth import check_client_secret
 from userpool.directory.clients import get_client
-from userpool.directory.codes import Claimant, Outbox, issue, redeem_then
+from userpool.directory.codes import Claimant, Outbox, issue, redeem_code_then
 from userpool.directory.passwords import check_policy, matches, new_password
-from userpool.model.entities import CodePurpose, User, UserStatus
+from userpool.model.entities import CodePurpose, User, UserStatus, VerificationCode
 from userpool.model.errors import (
     CognitoError,
     InvalidParameterException,
@@ -170,25 +170,35 @@ _VERIFIABLE = {"email": CodePurpose.VERIFY_EMAIL, "phone_number": CodePurpose.VE
 
 
 def get_user_attribute_verification_code(auth: AuthRuntime, body: Mapping[str, Any]) -> dict[str, Any]:
-    """Sends a code to the user's email or phone number (spec §3.8)."""
+    """Sends a code to the user's email or phone number (spec §3.8), bound to that value. While
+    a changed value waits for verification (AttributesRequireVerificationBeforeUpdate), the new
+    code goes to the pending value, as the first one did: that is the value left to verify."""
     caller = _caller(auth, body)
     name = body["AttributeName"]
     purpose = _VERIFIABLE.get(name)
-    value = caller.user.attributes.get(name)
-    if purpose is None or not value:
+    if purpose is None or not caller.user.attributes.get(name):
         raise InvalidParameterException(f"Invalid attribute name or the attribute has no value: {name}")
     medium = "EMAIL" if name == "email" else "SMS"
     outbox = Outbox()
     with auth.rt.store.transaction() as tx:
-        limits.take(tx, caller.pool.id, caller.user.username, "GetUserAttributeVerificationCode", auth.rt.clock.now())
-        issue(auth.rt, tx, outbox, caller.pool, caller.user, purpose, medium, value,
-              messages.verification_text(caller.pool, medium))
+        now = auth.rt.clock.now()
+        limits.take(tx, caller.pool.id, caller.user.username, "GetUserAttributeVerificationCode", now)
+        user = tx.get_user(caller.pool.id, caller.user.username) or caller.user
+        value = user.attributes.get(name)
+        outstanding = tx.get_code(caller.pool.id, user.username, purpose)
+        if outstanding is not None and outstanding.value and outstanding.expires_at > now:
+            value = outstanding.value
+        if not value:
+            raise InvalidParameterException(f"Invalid attribute name or the attribute has no value: {name}")
+        issue(auth.rt, tx, outbox, caller.pool, user, purpose, medium, value,
+              messages.verification_text(caller.pool, medium), bound_to=value)
     outbox.flush(auth.rt)
     return {"CodeDeliveryDetails": messages.details(medium, value, name)}
 
 
 def verify_user_attribute(auth: AuthRuntime, body: Mapping[str, Any]) -> dict[str, Any]:
-    """Redeems the code: the attribute becomes verified (and, in alias pools, usable to sign in)."""
+    """Redeems the code: the value it was sent to becomes the attribute's value, verified (and,
+    in alias pools, usable to sign in); see ``users.promote_verified``."""
     caller = _caller(auth, body)
     name = body["AttributeName"]
     purpose = _VERIFIABLE.get(name)
@@ -200,11 +210,9 @@ def verify_user_attribute(auth: AuthRuntime, body: Mapping[str, Any]) -> dict[st
         user = tx.get_user(caller.pool.id, caller.user.username) or caller.user
         return Claimant(caller.pool.id, user.username, user)
 
-    def verify(tx: Tx, user: User) -> None:
-        verified = replace(user, attributes={**user.attributes, f"{name}_verified": "true"}, last_modified=now)
-        users.claim_aliases(tx, caller.pool, verified, force=False, now=now)
-        tx.update_user(verified)
+    def verify(tx: Tx, user: User, code: VerificationCode) -> None:
+        users.promote_verified(tx, caller.pool, user, name, code, now)
 
     # VerifyUserAttribute declares no TooManyFailedAttemptsException: spent guesses are a limit.
-    redeem_then(auth.rt, load, purpose, body["Code"], verify, action=None, too_many=LimitExceededException)
+    redeem_code_then(auth.rt, load, purpose, body["Code"], verify, action=None, too_many=LimitExceededException)
     return {}

@@ -40,12 +40,16 @@ class Outbox:
 
 def issue(
     rt: Runtime, tx: Tx, outbox: Outbox, pool: UserPool, user: User, purpose: CodePurpose,
-    medium: str, destination: str, text: tuple[str, str | None],
+    medium: str, destination: str, text: tuple[str, str | None], *, bound_to: str | None = None,
 ) -> None:
+    """Stores a new code for ``purpose`` (replacing the user's previous one) and queues its
+    message to ``destination``. ``bound_to``: the attribute value a VERIFY_* code verifies, and
+    the only one (VerifyUserAttribute)."""
     now = rt.clock.now()
     code = code_math.numeric_code(rt.random.bytes, 6)
     tx.put_code(VerificationCode(
-        pool.id, user.username, purpose, code_math.hash_code(code, rt.code_pepper), now, now + VALIDITY[purpose]
+        pool.id, user.username, purpose, code_math.hash_code(code, rt.code_pepper), now, now + VALIDITY[purpose],
+        value=bound_to,
     ))
     outbox.pending.append(messages.render(pool, user, purpose.value, medium, destination, code, text, now))
 
@@ -65,6 +69,16 @@ def redeem_then(
     rt: Runtime, load: Callable[[Tx], Claimant], purpose: CodePurpose, code: str,
     apply: Callable[[Tx, User], None], *, action: str | None, too_many: Callable[[], CognitoError],
 ) -> None:
+    """``redeem_code_then`` for an effect that needs only the user."""
+    redeem_code_then(rt, load, purpose, code, lambda tx, user, _: apply(tx, user), action=action,
+                     too_many=too_many)
+
+
+def redeem_code_then(
+    rt: Runtime, load: Callable[[Tx], Claimant], purpose: CodePurpose, code: str,
+    apply: Callable[[Tx, User, VerificationCode], None], *, action: str | None,
+    too_many: Callable[[], CognitoError],
+) -> None:
     """Redeems ``code`` for the user ``load`` finds, then applies the effect (spec §2.6, §3.8).
 
     First transaction, under the row lock of the user's wrong-code counter: counts the call
@@ -75,7 +89,8 @@ def redeem_then(
     re-reads the code (still the one that matched: a code is single use, and of two right
     answers only the first gets here), spends it and applies the effect. If ``apply`` refuses
     (a password the policy rejects), only the second rolls back: the call stays counted and the
-    code stays valid for a corrected request.
+    code stays valid for a corrected request. ``apply`` gets the spent code too (the value a
+    verification code is bound to).
     """
     with rt.store.transaction() as tx:
         claim = load(tx)
@@ -97,7 +112,7 @@ def redeem_then(
             raise ExpiredCodeException()
         tx.delete_code(claim.pool_id, claim.key, purpose)
         limits.forgive_guesses(tx, claim.pool_id, claim.key, purpose, guesses)
-        apply(tx, user)
+        apply(tx, user, stored)
 
 
 def _check(

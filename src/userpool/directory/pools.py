@@ -87,6 +87,11 @@ def _check(config: Mapping[str, Any]) -> None:
             "MfaConfiguration ON requires an MFA factor (SMS, TOTP or email), and this server does not "
             "implement MFA yet; use OFF or OPTIONAL."
         )
+    before_update = (config.get("UserAttributeUpdateSettings") or {}).get("AttributesRequireVerificationBeforeUpdate")
+    if not set(before_update or ()) <= set(config.get("AutoVerifiedAttributes") or ()):
+        raise InvalidParameterException(
+            "All attributes in AttributesRequireVerificationBeforeUpdate must exist in AutoVerifiedAttributes"
+        )
     policy = (config.get("Policies") or {}).get("PasswordPolicy") or {}
     history = policy.get("PasswordHistorySize")
     if history and config.get("UserPoolTier") == "LITE":

@@ -20,7 +20,7 @@ from userpool.directory.pools import get_pool
 from userpool.directory.runtime import Runtime
 from userpool.directory.schema import VERIFIED_FLAGS
 from userpool.directory.user_records import admin_get_user_output, find_for_admin, user_type
-from userpool.model.entities import AppClient, CodePurpose, User, UserPool, UserStatus
+from userpool.model.entities import AppClient, CodePurpose, User, UserPool, UserStatus, VerificationCode
 from userpool.model.errors import (
     AliasExistsException,
     InvalidParameterException,
@@ -217,23 +217,58 @@ def write_attributes(
 
     - schema, mutability, developer-only and the app client's WriteAttributes; a user never sets
       ``email_verified`` / ``phone_number_verified`` (``attributes.check_writes``);
-    - a changed email / phone number becomes unverified (``attributes.apply_changes``);
-      ``UserAttributeUpdateSettings.AttributesRequireVerificationBeforeUpdate`` is not honoured
-      yet: the new value takes effect at once, unverified, rather than staying pending;
-    - a verification code still outstanding for the old value is withdrawn: a code sent to the
-      user's own address never verifies the address that replaced it;
+    - a changed email / phone number becomes unverified (``attributes.apply_changes``), unless
+      the pool lists it in ``UserAttributeUpdateSettings.AttributesRequireVerificationBeforeUpdate``
+      and the current value is verified: then the new value stays pending (``pending_changes``)
+      and the old one stays in effect, verified, until the code sent to the new one is redeemed
+      (``promote_verified``). Only ``update_attributes`` sends that code; a path that sends
+      none (NEW_PASSWORD_REQUIRED) keeps the old value;
+    - a verification code still outstanding for the old value (or an earlier pending value) is
+      withdrawn; codes are also bound to the value they were sent to (``VerificationCode.value``);
     - required attributes keep a value;
     - aliases: a value that is another user's sign-in name or verified alias is refused with
-      AliasExistsException (``claim_aliases``, spec §3.8, §11.10).
+      AliasExistsException (``claim_aliases``, spec §3.8, §11.10); a pending value that is
+      another user's sign-in name is refused at once too.
     """
+    return _write(tx, pool, user, changes, admin=admin, client=client, now=now)[0]
+
+
+def pending_changes(pool: UserPool, user: User, changes: Mapping[str, str], *, admin: bool) -> dict[str, str]:
+    """The email / phone number changes that wait for verification
+    (``AttributesRequireVerificationBeforeUpdate``): a new, non-empty value replacing a verified
+    one. An administrator who sets the ``*_verified`` flag in the same AdminUpdateUserAttributes
+    call applies the value at once (UserAttributeUpdateSettingsType); with nothing verified to
+    keep, the change applies at once, unverified, as without the setting."""
+    pending: dict[str, str] = {}
+    for attribute in pool.attributes_verified_before_update:
+        flag = VERIFIED_FLAGS.get(attribute)
+        new, current = changes.get(attribute), user.attributes.get(attribute)
+        if flag is None or not new or not current or new == current or user.attributes.get(flag) != "true":
+            continue
+        if admin and flag in changes:
+            continue
+        pending[attribute] = new
+    return pending
+
+
+def _write(
+    tx: Tx, pool: UserPool, user: User, changes: Mapping[str, str], *, admin: bool,
+    client: AppClient | None, now: float,
+) -> tuple[User, dict[str, str]]:
     attributes.check_writes(pool, changes, creating=False, admin=admin, client=client)
-    updated = replace(user, attributes=attributes.apply_changes(user.attributes, changes), last_modified=now)
+    pending = pending_changes(pool, user, changes, admin=admin)
+    applied = {name: value for name, value in changes.items() if name not in pending}
+    updated = replace(user, attributes=attributes.apply_changes(user.attributes, applied), last_modified=now)
     attributes.check_required(pool, updated.attributes)
     claim_aliases(tx, pool, updated, force=False, now=now)
+    for attribute, value in pending.items():
+        if attribute in pool.username_attributes and usernames.alias_owner(
+                tx, pool, attribute, value, exclude=user.username):
+            raise AliasExistsException(f"An account with the given {attribute} already exists.")
     for attribute, purpose in _VERIFY_PURPOSE.items():
-        if updated.attributes.get(attribute) != user.attributes.get(attribute):
+        if updated.attributes.get(attribute) != user.attributes.get(attribute) or attribute in pending:
             tx.delete_code(user.pool_id, user.username, purpose)
-    return updated
+    return updated, pending
 
 
 def update_attributes(
@@ -241,21 +276,42 @@ def update_attributes(
     admin: bool, client: AppClient | None = None,
 ) -> tuple[User, list[dict[str, str]]]:
     """Shared by AdminUpdateUserAttributes and UpdateUserAttributes: ``write_attributes``, then a
-    verification code when an auto-verified email / phone changes."""
+    verification code, bound to the new value, when an auto-verified email / phone changes to a
+    value not yet verified, or waits for verification (``pending_changes``)."""
     now = rt.clock.now()
-    updated = write_attributes(tx, pool, user, changes, admin=admin, client=client, now=now)
+    updated, pending = _write(tx, pool, user, changes, admin=admin, client=client, now=now)
     tx.update_user(updated)
     sent: list[dict[str, str]] = []
     for attribute, flag in VERIFIED_FLAGS.items():
-        changed = attribute in changes and user.attributes.get(attribute) != changes[attribute]
-        if changed and attribute in pool.auto_verified_attributes and updated.attributes.get(flag) != "true":
-            medium = "EMAIL" if attribute == "email" else "SMS"
-            purpose = CodePurpose.VERIFY_EMAIL if attribute == "email" else CodePurpose.VERIFY_PHONE_NUMBER
-            destination = changes[attribute]
-            issue(rt, tx, outbox, pool, updated, purpose, medium, destination,
-                  messages.verification_text(pool, medium))
-            sent.append(messages.details(medium, destination, attribute))
+        value = pending.get(attribute)
+        if value is None:
+            changed = attribute in changes and user.attributes.get(attribute) != changes[attribute]
+            if not changed or attribute not in pool.auto_verified_attributes or updated.attributes.get(flag) == "true":
+                continue
+            value = changes[attribute]
+        if not value:  # deleted: nothing to verify
+            continue
+        medium = "EMAIL" if attribute == "email" else "SMS"
+        issue(rt, tx, outbox, pool, updated, _VERIFY_PURPOSE[attribute], medium, value,
+              messages.verification_text(pool, medium), bound_to=value)
+        sent.append(messages.details(medium, value, attribute))
     return updated, sent
+
+
+def promote_verified(tx: Tx, pool: UserPool, user: User, attribute: str, code: VerificationCode, now: float) -> User:
+    """VerifyUserAttribute's effect, in the transaction that spends ``code``: the value the code
+    was sent to becomes the attribute's value, verified — a pending value
+    (AttributesRequireVerificationBeforeUpdate) replaces the old one here. Alias uniqueness is
+    checked again at this moment (``claim_aliases``: AliasExistsException, nothing changes). A
+    code stored before codes were bound (no ``value``) verifies the current value."""
+    value = code.value if code.value is not None else user.attributes.get(attribute)
+    if not value:
+        raise InvalidParameterException(f"Invalid attribute name or the attribute has no value: {attribute}")
+    verified = replace(user, attributes={**user.attributes, attribute: value, VERIFIED_FLAGS[attribute]: "true"},
+                       last_modified=now)
+    claim_aliases(tx, pool, verified, force=False, now=now)
+    tx.update_user(verified)
+    return verified
 
 
 def admin_update_user_attributes(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:

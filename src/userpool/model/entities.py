@@ -114,6 +114,12 @@ class UserPool:
         return tuple(self.config.get("AutoVerifiedAttributes") or ())
 
     @property
+    def attributes_verified_before_update(self) -> tuple[str, ...]:
+        """``UserAttributeUpdateSettings.AttributesRequireVerificationBeforeUpdate``."""
+        settings = self.config.get("UserAttributeUpdateSettings") or {}
+        return tuple(settings.get("AttributesRequireVerificationBeforeUpdate") or ())
+
+    @property
     def mfa_configuration(self) -> str:
         return str(self.config.get("MfaConfiguration") or "OFF")
 
@@ -315,6 +321,10 @@ class VerificationCode:
     created: float
     expires_at: float
     attempts: int = 0
+    #: The email address / phone number a VERIFY_* code was sent to: the only value it verifies
+    #: (and, under AttributesRequireVerificationBeforeUpdate, the pending new value). None for
+    #: other purposes and for codes stored before schema version 5.
+    value: str | None = None
 
 
 @dataclass(frozen=True)

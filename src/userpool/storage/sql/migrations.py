@@ -30,6 +30,7 @@ from userpool.storage.sql.repos.base import dump_json
 from userpool.storage.sql.repos.verifiers import PASSWORD, PASSWORD_HISTORY, seal_verifier
 from userpool.storage.sql.schema import (
     INDEXED_VALUE_CHARS,
+    codes,
     ix_lockout_last_attempt,
     metadata,
     schema_version,
@@ -40,7 +41,7 @@ from userpool.storage.sql.schema import (
 
 Step = Callable[[Connection], None]
 
-LATEST_VERSION = 4
+LATEST_VERSION = 5
 
 _BOX_INFO = "userpool_secret_box"
 
@@ -119,8 +120,17 @@ def _seal_history_entry(box: SecretBox, pool_id: str, username: str, old: dict[s
     return entry
 
 
+def _add_code_values(conn: Connection) -> None:
+    """5: ``codes.value``, the address a verification code was sent to (the only value it
+    verifies; the pending value under AttributesRequireVerificationBeforeUpdate). Codes issued
+    before keep NULL and verify the attribute's current value, as they did."""
+    if "value" not in {column["name"] for column in inspect(conn).get_columns(codes.name)}:
+        conn.execute(text("ALTER TABLE codes ADD COLUMN value TEXT"))
+
+
 #: ``STEPS[n]`` brings a database at version ``n - 1`` to version ``n`` (n >= 2).
-STEPS: dict[int, Step] = {2: _cut_indexed_values, 3: _add_user_limits, 4: _seal_verifiers_and_index_lockout}
+STEPS: dict[int, Step] = {2: _cut_indexed_values, 3: _add_user_limits, 4: _seal_verifiers_and_index_lockout,
+                         5: _add_code_values}
 
 #: Arbitrary constant naming the migration lock ("userpool" in ASCII).
 _PG_LOCK_KEY = int.from_bytes(b"userpool", "big")

@@ -203,6 +203,8 @@ codes = Table(
     Column("created", Double, nullable=False),
     Column("expires_at", Double, nullable=False),
     Column("attempts", Integer, nullable=False),
+    # The address a VERIFY_* code was sent to, the only value it verifies (version 5).
+    Column("value", Text, nullable=True),
     PrimaryKeyConstraint("pool_id", "username", "purpose"),
     _user_fk(),
 )

@@ -104,6 +104,7 @@ class CodeRepoMixin(TxBase):
                 "created": code.created,
                 "expires_at": code.expires_at,
                 "attempts": code.attempts,
+                "value": code.value,
             },
         )
 
@@ -129,4 +130,5 @@ def _code_from(row: Row[Any]) -> VerificationCode:
         created=row.created,
         expires_at=row.expires_at,
         attempts=int(row.attempts),
+        value=row.value,
     )
