@@ -66,7 +66,8 @@ def test_sign_ins_beyond_the_quota_are_throttled_then_recover(tmp_path: Path, ba
         idp = server.client()
         pool_id = idp.create_user_pool(PoolName="quota")["UserPool"]["Id"]
         client_id = idp.create_user_pool_client(
-            UserPoolId=pool_id, ClientName="app", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+            UserPoolId=pool_id, ClientName="app",
+            ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
         )["UserPoolClient"]["ClientId"]
         idp.admin_create_user(UserPoolId=pool_id, Username="ann", MessageAction="SUPPRESS")
         idp.admin_set_user_password(UserPoolId=pool_id, Username="ann", Password=PASSWORD, Permanent=True)
@@ -87,7 +88,8 @@ def test_sign_ins_beyond_the_quota_are_throttled_then_recover(tmp_path: Path, ba
 
 def _initiate(url: str, client_id: str) -> str:
     """One InitiateAuth on a fresh connection (so the kernel may hand it to either worker)."""
-    body = {"ClientId": client_id, "AuthFlow": "USER_PASSWORD_AUTH", "AuthParameters": {"USERNAME": "x", "PASSWORD": "y"}}
+    body = {"ClientId": client_id, "AuthFlow": "USER_PASSWORD_AUTH",
+            "AuthParameters": {"USERNAME": "x", "PASSWORD": "y"}}
     headers = {"content-type": "application/x-amz-json-1.1",
                "x-amz-target": "AWSCognitoIdentityProviderService.InitiateAuth", "connection": "close"}
     with httpx.Client(timeout=30) as http:
@@ -98,10 +100,10 @@ def _initiate(url: str, client_id: str) -> str:
 
 def test_two_workers_share_one_bucket(tmp_path: Path) -> None:
     burst = 10
-    with quota_server(tmp_path, "sqlite", "--workers", "2", "--quota", f"UserAuthentication=0.001/{burst}") as server:
-        # a client ID that names no client: admitted calls answer ResourceNotFoundException, cheaply
-        with ThreadPoolExecutor(max_workers=8) as pool:
-            answers = list(pool.map(lambda _: _initiate(server.url, "nosuchclient"), range(60)))
+    args = ("--workers", "2", "--quota", f"UserAuthentication=0.001/{burst}")
+    # a client ID that names no client: admitted calls answer ResourceNotFoundException, cheaply
+    with quota_server(tmp_path, "sqlite", *args) as server, ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(lambda _: _initiate(server.url, "nosuchclient"), range(60)))
     assert set(answers) <= {"ResourceNotFoundException", "TooManyRequestsException"}, answers
     # one bucket of ten for the whole server, however the calls were spread over the workers
     assert answers.count("ResourceNotFoundException") == burst, answers
