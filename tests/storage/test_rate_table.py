@@ -46,7 +46,7 @@ def test_refilled_slots_are_reused_so_the_table_stays_bounded(tmp_path: Path) ->
         clock.t = 1_000.0 + second
         for n in range(16):  # 800 distinct keys over time through 16 slots
             assert table.admit(f"key-{second}-{n}", quota)
-    assert (tmp_path / "rates").stat().st_size == 16 + 16 * 24
+    assert (tmp_path / "rates").stat().st_size == 32 + 16 * 24
 
 
 def test_a_table_full_of_busy_buckets_refuses_fail_closed(tmp_path: Path) -> None:
@@ -69,6 +69,16 @@ def test_a_foreign_or_resized_file_starts_empty(tmp_path: Path) -> None:
     table.close()
     resized = RateTable(str(path), clock, slots=64)
     assert resized.admit("k", quota)
+
+
+def test_slots_depend_on_a_random_salt_kept_in_the_file(tmp_path: Path) -> None:
+    """Client IDs cannot be chosen offline to crowd one probe window: the digest is keyed."""
+    clock = FakeClock()
+    one = RateTable(str(tmp_path / "one"), clock, slots=16)
+    again = RateTable(str(tmp_path / "one"), clock, slots=16)
+    other = RateTable(str(tmp_path / "other"), clock, slots=16)
+    assert one._salt == again._salt != other._salt
+    assert len(one._salt) == 16
 
 
 def test_the_file_is_readable_by_its_owner_only(tmp_path: Path) -> None:

@@ -5,9 +5,10 @@ each maps the same file, and a check holds an exclusive ``flock`` on it (plus a 
 ``flock`` does not exclude threads sharing one open file) for a few microseconds. No database
 write, no network round trip.
 
-Layout: a 16-byte header (magic, slot count), then ``slots`` records of a 16-byte BLAKE2b digest
-of the bucket's key and its TAT (``model.rate_bucket``) as a little-endian double. A key lives in
-one of ``_PROBES`` consecutive slots from its hash. A slot whose bucket has refilled to full is
+Layout: a 32-byte header (magic, slot count, random salt), then ``slots`` records of a 16-byte
+BLAKE2b digest of the bucket's key, keyed with the salt, and its TAT (``model.rate_bucket``) as a
+little-endian double. A key lives in one of ``_PROBES`` consecutive slots from its digest; the salt
+keeps anyone from choosing keys (client IDs) that crowd one window of slots. A slot whose bucket has refilled to full is
 the same as an empty one (``rate_bucket.is_full``), so it is reused: the table never grows. Only
 if every slot of a key's window holds a bucket still refilling — tens of thousands of keys busy
 within the same second — is the request refused (fail closed; see docs/decisions.md).
@@ -29,8 +30,8 @@ import threading
 from userpool.model.ports import Clock
 from userpool.model.rate_bucket import Quota, admit, is_full
 
-_MAGIC = b"UPRATE01"
-_HEADER = struct.Struct("<8sQ")
+_MAGIC = b"UPRATE02"
+_HEADER = struct.Struct("<8sQ16s")
 _SLOT = struct.Struct("<16sd")
 _PROBES = 16
 _EMPTY = bytes(16)
@@ -50,12 +51,14 @@ class RateTable:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             try:
-                magic, stored_slots = _HEADER.unpack(os.pread(fd, _HEADER.size, 0).ljust(_HEADER.size, b"\0"))
+                header = os.pread(fd, _HEADER.size, 0).ljust(_HEADER.size, b"\0")
+                magic, stored_slots, salt = _HEADER.unpack(header)
                 if magic != _MAGIC or stored_slots != slots or os.fstat(fd).st_size != size:
                     # new, foreign or resized: start empty (every bucket full)
+                    salt = os.urandom(16)
                     os.ftruncate(fd, 0)
                     os.ftruncate(fd, size)
-                    os.pwrite(fd, _HEADER.pack(_MAGIC, slots), 0)
+                    os.pwrite(fd, _HEADER.pack(_MAGIC, slots, salt), 0)
             finally:
                 fcntl.flock(fd, fcntl.LOCK_UN)
             self._map = mmap.mmap(fd, size)
@@ -64,10 +67,11 @@ class RateTable:
             raise
         self._fd = fd
         self._slots = slots
+        self._salt = salt
 
     def admit(self, key: str, quota: Quota) -> bool:
         """Take one request from ``key``'s bucket (created full); False when it is empty."""
-        digest = hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+        digest = hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=16, key=self._salt).digest()
         first = int.from_bytes(digest[:8], "little") % self._slots
         view = self._map
         with self._thread_lock:
