@@ -12,8 +12,18 @@ import pytest
 from tests.wire.helpers import call, run, signed_headers
 from userpool.model.errors import TooManyRequestsException
 from userpool.model.rate_bucket import Quota
+from userpool.wire import validation
 from userpool.wire.app import create_app
-from userpool.wire.quotas import CATEGORY_OF, DEFAULT_RATES, SERVER_WIDE, QuotaGate, configure, pool_key
+from userpool.wire.quotas import (
+    CATEGORY_OF,
+    DEFAULT_RATES,
+    SERVER_WIDE,
+    SIGNED_BURST,
+    SIGNED_CATEGORIES,
+    QuotaGate,
+    configure,
+    pool_key,
+)
 from userpool.wire.registry import Request
 from userpool.wire.sigv4 import SigV4Verifier
 
@@ -44,6 +54,16 @@ def test_every_operation_of_the_service_model_has_a_category() -> None:
     model = botocore.session.get_session().get_service_model("cognito-idp")
     assert set(model.operation_names) == set(CATEGORY_OF)
     assert set(CATEGORY_OF.values()) <= set(DEFAULT_RATES)
+
+
+def test_the_large_burst_goes_only_to_categories_no_unsigned_call_reaches() -> None:
+    validation.prepare()
+    signed = {
+        category for category in DEFAULT_RATES
+        if (ops := [op for op, c in CATEGORY_OF.items() if c == category])
+        and all(validation.requires_sigv4(op) for op in ops)
+    }
+    assert signed == SIGNED_CATEGORIES
 
 
 @pytest.mark.parametrize(
@@ -116,7 +136,7 @@ def test_the_respond_allowance_is_three_times_user_authentication() -> None:
 def test_configure_defaults_and_overrides() -> None:
     quotas = configure([])
     assert quotas["UserAuthentication"] == Quota(120, 600)
-    assert quotas["UserPoolUpdate"] == Quota(15, 75)
+    assert quotas["UserPoolUpdate"] == Quota(15, SIGNED_BURST)
     quotas = configure(["UserAuthentication=2", "UserList=5/50"])
     assert quotas["UserAuthentication"] == Quota(2, 2) and quotas["UserList"] == Quota(5, 50)
     for bad in ["Nope=3", "UserAuthentication", "UserAuthentication=0", "UserAuthentication=fast"]:

@@ -33,7 +33,9 @@ from userpool.model.ports import RateLimiter
 from userpool.model.rate_bucket import Quota, parse_quota
 
 # Cognito's default request rates per second (quotas page). Bursts: five seconds' worth, so that
-# the short spikes of a test suite or a deployment script pass while a sustained flood does not.
+# short spikes pass while a sustained flood does not; the categories only signed admin calls reach
+# get a burst of SIGNED_BURST instead: their callers hold admin credentials, the quota there stops
+# a runaway script, and setup scripts and test suites page through hundreds of pools at once.
 DEFAULT_RATES: dict[str, float] = {
     "UserAuthentication": 120,
     "UserCreation": 50,
@@ -54,6 +56,11 @@ DEFAULT_RATES: dict[str, float] = {
     "ClientAuthentication": 150,
 }
 BURST_SECONDS = 5.0
+SIGNED_BURST = 3000.0
+SIGNED_CATEGORIES = frozenset({
+    "UserList", "UserPoolRead", "UserPoolUpdate", "UserPoolResourceRead", "UserPoolResourceUpdate",
+    "UserPoolClientRead", "UserPoolClientUpdate",
+})
 RESPOND_FACTOR = 3.0
 _RESPOND = frozenset({"RespondToAuthChallenge", "AdminRespondToAuthChallenge"})
 
@@ -117,7 +124,10 @@ SERVER_WIDE = "*"
 
 
 def default_quotas() -> dict[str, Quota]:
-    return {name: Quota(rate=rate, burst=rate * BURST_SECONDS) for name, rate in DEFAULT_RATES.items()}
+    return {
+        name: Quota(rate=rate, burst=SIGNED_BURST if name in SIGNED_CATEGORIES else rate * BURST_SECONDS)
+        for name, rate in DEFAULT_RATES.items()
+    }
 
 
 def configure(overrides: Iterable[str]) -> dict[str, Quota]:
