@@ -15,9 +15,11 @@ from userpool.delivery.outbox import OutboxSender
 from userpool.directory.runtime import Runtime
 from userpool.settings import Settings
 from userpool.storage import open_store
+from userpool.storage.rate_table import RateTable
 from userpool.storage.sql.engine import normalise_url
 from userpool.wire.cors import CorsPolicy
 from userpool.wire.forwarding import BaseUrlPolicy
+from userpool.wire.quotas import QuotaGate, configure
 from userpool.wire.services import Services, build_asgi_app
 
 
@@ -62,7 +64,16 @@ def build_app(settings: Settings):  # type: ignore[no-untyped-def]
         services, credentials=settings.credentials(), inline=embedded,
         cors=CorsPolicy(origins=settings.cors_origins, admin_origins=settings.cors_admin_origins),
         base_urls=BaseUrlPolicy(public_url=settings.public_url, trusted_proxies=settings.trusted_proxies),
+        quotas=quota_gate(settings),
     )
+
+
+def quota_gate(settings: Settings) -> QuotaGate | None:
+    """Request-rate quotas (spec §9.2) in a table shared by this server's workers; None when off."""
+    if settings.quotas == "off":
+        return None
+    os.makedirs(settings.data_dir, exist_ok=True)
+    return QuotaGate(RateTable(settings.rate_table_path, SystemClock()), configure(settings.quota))
 
 
 def app_from_env():  # type: ignore[no-untyped-def]

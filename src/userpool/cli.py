@@ -15,7 +15,7 @@ from typing import Any
 from userpool.settings import ENV_PREFIX, Settings, from_environment, is_loopback, split_list
 
 SETTINGS_FILE_ENV = "USERPOOL_SETTINGS_FILE"
-_LIST_FLAGS = ("admin_credentials", "cors_origins", "cors_admin_origins", "trusted_proxies")
+_LIST_FLAGS = ("admin_credentials", "cors_origins", "cors_admin_origins", "trusted_proxies", "quota")
 
 
 def _serve_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -40,6 +40,10 @@ def _serve_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type
                        help="browser origins also allowed to make signed admin calls (default none)")
     serve.add_argument("--trusted-proxies", dest="trusted_proxies", action="append",
                        help="addresses/CIDRs of reverse proxies whose X-Forwarded-Host/-Proto are trusted")
+    serve.add_argument("--quotas", choices=["on", "off"],
+                       help="request-rate quotas per user pool and operation category (default on)")
+    serve.add_argument("--quota", action="append", metavar="CATEGORY=RATE[/BURST]",
+                       help="override one category's quota, e.g. UserAuthentication=200/1000 (repeatable)")
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
@@ -66,6 +70,7 @@ def serve(settings: Settings) -> int:
     try:
         settings.check_trusted_proxies()
         credentials = settings.credentials()
+        _check_quotas(settings)
     except ValueError as err:
         print(f"userpool: {err}", file=sys.stderr)
         return 2
@@ -82,6 +87,8 @@ def serve(settings: Settings) -> int:
     elif credentials is None:
         print("WARNING: no --admin-credentials configured: the admin API accepts any well-formed "
               "SigV4 signature without checking it (allowed on loopback only).")
+    if settings.quotas == "off":
+        print("WARNING: --quotas off: no request-rate quotas (TooManyRequestsException is never raised).")
     print("NOTE: codes and invitations go to the development outbox (`userpool outbox`), not to users.")
     sys.stdout.flush()
     private_dir = _hand_settings_to_workers(settings)
@@ -113,6 +120,16 @@ def _hand_settings_to_workers(settings: Settings) -> str:
         os.environ.pop(ENV_PREFIX + name.upper(), None)
     os.environ[SETTINGS_FILE_ENV] = path
     return private_dir
+
+
+def _check_quotas(settings: Settings) -> None:
+    """Refuse ``--quotas``/``--quota`` typos before any worker starts (ValueError)."""
+    if settings.quotas not in ("on", "off"):
+        raise ValueError(f"--quotas must be on or off, got {settings.quotas!r}")
+    if settings.quotas == "on":
+        from userpool.wire.quotas import configure
+
+        configure(settings.quota)
 
 
 def worker_app() -> Any:

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 
 ENV_PREFIX = "USERPOOL_"
 # Settings held as lists: a comma-separated value in the environment, a JSON list in the settings file.
-_LISTS = ("admin_credentials", "cors_origins", "cors_admin_origins", "trusted_proxies")
+_LISTS = ("admin_credentials", "cors_origins", "cors_admin_origins", "trusted_proxies", "quota")
 _FLAGS = ("insecure_accept_any_signature",)
 
 
@@ -47,6 +47,13 @@ class Settings:
     cors_origins: tuple[str, ...] = ("*",)  # browser origins allowed to call the public operations
     cors_admin_origins: tuple[str, ...] = ()  # browser origins also allowed to sign admin calls
     trusted_proxies: tuple[str, ...] = ()  # CIDRs whose X-Forwarded-Host/-Proto are believed
+    quotas: str = "on"  # request-rate quotas (spec §9.2): "on" or "off"
+    quota: tuple[str, ...] = ()  # "CATEGORY=RATE[/BURST]" overrides of the default quotas
+
+    @property
+    def rate_table_path(self) -> str:
+        """The request-rate buckets shared by this server's workers (``storage/rate_table.py``)."""
+        return os.path.join(os.path.abspath(self.data_dir), "rate-buckets.bin")
 
     @property
     def database_url(self) -> str:

@@ -24,6 +24,7 @@ from userpool.model.entities import (
     UserPool,
     VerificationCode,
 )
+from userpool.model.rate_bucket import Quota
 
 
 class Clock(Protocol):
@@ -52,6 +53,18 @@ class SecretBox(Protocol):
 
 class MessageSender(Protocol):
     def send(self, message: Message) -> None: ...
+
+
+class RateLimiter(Protocol):
+    """Request-rate buckets shared by every worker process of one server (spec §9.2).
+
+    Not transactional and not in the database: a bucket is a few bytes read and written on every
+    request, and losing them (a restart) only forgives recent traffic.
+    """
+
+    def admit(self, key: str, quota: Quota) -> bool:
+        """Take one request from the bucket named ``key``; False when it is empty (throttle)."""
+        ...
 
 
 @dataclass(frozen=True)

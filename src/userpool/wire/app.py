@@ -32,6 +32,7 @@ from userpool.model.errors import CognitoError, InternalErrorException
 from userpool.wire import protocol, validation
 from userpool.wire.cors import CorsPolicy
 from userpool.wire.forwarding import BaseUrlPolicy
+from userpool.wire.quotas import QuotaGate
 from userpool.wire.registry import Request
 from userpool.wire.sigv4 import SigV4Verifier
 
@@ -91,8 +92,10 @@ class _WireApp:
         inline: bool,
         cors: CorsPolicy,
         base_urls: BaseUrlPolicy,
+        quotas: QuotaGate | None,
     ) -> None:
         self._inline = inline
+        self._quotas = quotas
         self._cors = cors
         self._base_urls = base_urls
         self._dispatch = dispatch
@@ -214,6 +217,8 @@ class _WireApp:
             access_key = self._sigv4.verify("POST", call.path, call.query, call.headers, call.body)
         protocol.check_content_type(call.headers.get("content-type"))
         data = protocol.decode_body(call.body)
+        if self._quotas is not None:  # before validation and dispatch: a throttled call costs nothing more
+            self._quotas.check(call.operation, data)
         validation.validate_input(call.operation, data)
         request = Request(
             operation=call.operation,
@@ -273,14 +278,16 @@ def create_app(
     inline: bool = False,
     cors: CorsPolicy | None = None,
     base_urls: BaseUrlPolicy | None = None,
+    quotas: QuotaGate | None = None,
 ) -> ASGIApp:
     """Build the ASGI application; loads and compiles the service model now, not on a request.
 
     ``cors``: allowed browser origins (default: any origin, public operations only);
-    ``base_urls``: public URL and trusted proxies (default: the Host header, no proxy trusted).
+    ``base_urls``: public URL and trusted proxies (default: the Host header, no proxy trusted);
+    ``quotas``: request-rate quotas checked on every API call (``userpool.wire.quotas``; None: off).
     """
     validation.prepare()
     return _WireApp(
         dispatch, well_known, sigv4, max_body, logger or logging.getLogger("userpool.wire"), inline,
-        cors or CorsPolicy(), base_urls or BaseUrlPolicy(),
+        cors or CorsPolicy(), base_urls or BaseUrlPolicy(), quotas,
     )

@@ -12,6 +12,7 @@ from userpool.auth.runtime import AuthRuntime
 from userpool.directory.runtime import Runtime
 from userpool.wire.cors import CorsPolicy
 from userpool.wire.forwarding import BaseUrlPolicy
+from userpool.wire.quotas import QuotaGate
 from userpool.wire.registry import Request
 
 
@@ -85,9 +86,10 @@ def build_asgi_app(
     inline: bool = False,
     cors: CorsPolicy | None = None,
     base_urls: BaseUrlPolicy | None = None,
+    quotas: QuotaGate | None = None,
 ) -> Any:
     """The ASGI app: every operation module found under ``wire/operations``, SigV4 for the
-    admin API, and the well-known documents. ``inline``, ``cors``, ``base_urls``: see
+    admin API, and the well-known documents. ``inline``, ``cors``, ``base_urls``, ``quotas``: see
     ``userpool.wire.app.create_app``."""
     import logging
 
@@ -99,5 +101,5 @@ def build_asgi_app(
     verifier = SigV4Verifier(credentials, services.rt.clock.now)
     return app.create_app(
         dispatch, lambda pool_id, document, url: well_known(services, pool_id, document, url), verifier,
-        logger=logging.getLogger("userpool"), inline=inline, cors=cors, base_urls=base_urls,
+        logger=logging.getLogger("userpool"), inline=inline, cors=cors, base_urls=base_urls, quotas=quotas,
     )
