@@ -17,9 +17,10 @@ as many passwords as the schedule allows. Two ways to get there:
   read transaction): an early, cheap refusal of a locked-out user before the expensive proof
   check, so a locked-out account costs no exponentiation. It is only an early answer — the
   verdict is still the one reached under the lock.
-- ``reserve`` then ``clear``: the attempt is counted as a failure in a transaction of its own
-  before anything else; success clears it later. Used by ChangePassword. (SRP answers for
-  unknown users go through ``settle`` like everyone else's, so they cost the same work.)
+
+Every path settles this way: ChangePassword (``account.change_password``) calls ``attempt`` /
+``failed`` / ``succeeded`` itself, counting only a wrong previous password, and SRP answers for
+unknown users go through ``settle`` like everyone else's, so they cost the same work.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import hashlib
 
 from userpool.model.entities import LockoutState
 from userpool.model.errors import NotAuthorizedException
-from userpool.model.ports import Store, Tx
+from userpool.model.ports import Tx
 
 THRESHOLD = 5
 CAP_SECONDS = 900.0
@@ -75,14 +76,8 @@ def succeeded(tx: Tx, pool_id: str, key: str, state: LockoutState) -> None:
         clear(tx, pool_id, key)
 
 
-def reserve(store: Store, pool_id: str, key: str, now: float) -> None:
-    """Counts an attempt before the check; refuses it while the user is locked out."""
-    with store.transaction() as tx:
-        failed(tx, pool_id, key, attempt(tx, pool_id, key, now), now)
-
-
 def clear(tx: Tx, pool_id: str, key: str) -> None:
-    """After a successful check: the reserved attempt and earlier failures are forgiven."""
+    """After a successful check: earlier failures are forgiven."""
     tx.save_lockout(pool_id, key, LockoutState())
 
 
