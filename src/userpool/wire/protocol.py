@@ -95,12 +95,33 @@ def decode_body(raw: bytes) -> dict[str, Any]:
         raise SerializationException(f"Request body is not valid JSON: {_short(exc)}") from None
     if not isinstance(data, dict):
         raise SerializationException("Request body must be a JSON object.")
+    if raw.count(b"{") + raw.count(b"[") > MAX_DEPTH:  # fewer brackets cannot nest that deep
+        _check_depth(data)
     if b"\\u" in raw:  # only a \u escape can smuggle in a lone surrogate, which no UTF-8 text holds
         try:
             json.dumps(data, ensure_ascii=False).encode("utf-8")
         except UnicodeEncodeError:
             raise SerializationException("Request body is not valid JSON: lone surrogate in a string") from None
     return data
+
+
+#: Objects and arrays nested deeper than this are refused. The deepest input shape of the model
+#: is 4 levels (UpdateUserPool); unknown members are ignored but may not nest without bound,
+#: because every later walk of the body (error messages, stored settings echoed in responses)
+#: would recurse once per level.
+MAX_DEPTH = 64
+
+
+def _check_depth(data: dict[str, Any]) -> None:
+    """Refuses a body nested deeper than ``MAX_DEPTH``, once, right after decoding: without
+    recursion, so any depth the decoder accepts gets the same clean answer."""
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise SerializationException(f"Request body is not valid JSON: nested deeper than {MAX_DEPTH} levels")
+        children = value.values() if isinstance(value, dict) else value
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
 
 
 def _short(exc: BaseException) -> str:
