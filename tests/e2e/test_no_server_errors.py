@@ -18,10 +18,9 @@ from botocore.credentials import Credentials
 from tests.e2e.conftest import PASSWORD
 from tests.e2e.server import ACCESS_KEY, SECRET_KEY, Server
 from userpool.wire import operations
-from userpool.wire.registry import discover
 
 MODEL = botocore.session.get_session().get_service_model("cognito-idp")
-IMPLEMENTED = sorted(discover(operations))
+IMPLEMENTED = sorted(operations.served())
 
 
 def _value(shape: Any, name: str, known: dict[str, Any], every: bool) -> Any:

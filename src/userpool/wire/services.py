@@ -1,5 +1,5 @@
-"""What operation handlers are given: the directory and auth runtimes, and the helpers every
-handler shares (the base URL a request came in on, the AuthCall of an auth operation)."""
+"""What operation handlers are given (the directory and auth runtimes), the well-known
+documents, and the assembly of the ASGI app from the operations table."""
 
 from __future__ import annotations
 
@@ -7,41 +7,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from userpool.auth.context import AuthCall
 from userpool.auth.runtime import AuthRuntime
 from userpool.directory.runtime import Runtime
 from userpool.wire.cors import CorsPolicy
 from userpool.wire.forwarding import BaseUrlPolicy
 from userpool.wire.quotas import QuotaGate
-from userpool.wire.registry import Request
 
 
 @dataclass(frozen=True)
 class Services:
     rt: Runtime
     auth: AuthRuntime
-
-
-def base_url(request: Request) -> str:
-    """The base URL the request came in on, as ``wire/forwarding.py`` built it for the app (the
-    same one the discovery document uses, so its ``issuer`` equals the tokens' ``iss``)."""
-    return request.base_url
-
-
-def auth_call(request: Request, *, admin: bool, respond: bool) -> AuthCall:
-    body = request.body
-    parameters: dict[str, Any] = body.get("ChallengeResponses" if respond else "AuthParameters") or {}
-    return AuthCall(
-        client_id=body["ClientId"],
-        admin=admin,
-        base_url=base_url(request),
-        parameters={str(k): str(v) for k, v in parameters.items()},
-        pool_id=body.get("UserPoolId"),
-        flow=body.get("AuthFlow", ""),
-        challenge_name=body.get("ChallengeName", ""),
-        session=body.get("Session"),
-        client_metadata=body.get("ClientMetadata") or {},
-    )
 
 
 def well_known(services: Services, pool_id: str, document: str, url: str) -> tuple[int, dict[str, Any]]:
@@ -88,16 +64,16 @@ def build_asgi_app(
     base_urls: BaseUrlPolicy | None = None,
     quotas: QuotaGate | None = None,
 ) -> Any:
-    """The ASGI app: every operation module found under ``wire/operations``, SigV4 for the
+    """The ASGI app: every operation of the table in ``wire/operations.py``, SigV4 for the
     admin API, and the well-known documents. ``inline``, ``cors``, ``base_urls``, ``quotas``: see
     ``userpool.wire.app.create_app``."""
     import logging
 
     from userpool.wire import app, operations
-    from userpool.wire.registry import Operations, discover
+    from userpool.wire.registry import Operations
     from userpool.wire.sigv4 import SigV4Verifier
 
-    dispatch = Operations.from_modules(discover(operations), services)
+    dispatch = Operations(operations.bind(services))
     verifier = SigV4Verifier(credentials, services.rt.clock.now)
     return app.create_app(
         dispatch, lambda pool_id, document, url: well_known(services, pool_id, document, url), verifier,
