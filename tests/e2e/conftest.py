@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -18,12 +19,12 @@ from tests.e2e.server import ACCESS_KEY, SECRET_KEY, Server, running
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="session", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    data_dir = tmp_path_factory.mktemp(f"server-{request.param}")
+def serving(data_dir: Path, backend: str, *args: str) -> Iterator[Server]:
+    """A real server on ``backend`` ("sqlite", or "postgres" in a fresh database dropped after),
+    with the test admin credentials and ``args``."""
     creds = ("--admin-credentials", f"{ACCESS_KEY}:{SECRET_KEY}")
-    if request.param == "sqlite":
-        yield from running(data_dir, *creds)
+    if backend == "sqlite":
+        yield from running(data_dir, *creds, *args)
         return
     admin = require_postgres()
     name = f"userpool_e2e_{uuid.uuid4().hex[:12]}"
@@ -31,10 +32,15 @@ def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     try:
         url = make_url(admin).set(database=name).render_as_string(hide_password=False)
-        yield from running(data_dir, *creds, db=url)
+        yield from running(data_dir, *creds, *args, db=url)
     finally:
         with psycopg.connect(postgres_admin_url(), autocommit=True) as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture(scope="session", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    yield from serving(tmp_path_factory.mktemp(f"server-{request.param}"), request.param)
 
 
 @pytest.fixture

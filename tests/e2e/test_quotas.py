@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -15,15 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import psycopg
 import pytest
 from botocore.exceptions import ClientError
-from psycopg import sql
-from sqlalchemy.engine import make_url
 
-from tests.conftest import postgres_admin_url, require_postgres
-from tests.e2e.conftest import PASSWORD
-from tests.e2e.server import ACCESS_KEY, SECRET_KEY, Server, running
+from tests.e2e.conftest import PASSWORD, serving
+from tests.e2e.server import ACCESS_KEY, SECRET_KEY, Server
 
 pytestmark = pytest.mark.e2e
 CREDS = ("--admin-credentials", f"{ACCESS_KEY}:{SECRET_KEY}")
@@ -31,19 +26,7 @@ CREDS = ("--admin-credentials", f"{ACCESS_KEY}:{SECRET_KEY}")
 
 @contextmanager
 def quota_server(data_dir: Path, backend: str, *args: str) -> Iterator[Server]:
-    if backend == "sqlite":
-        yield from running(data_dir, *CREDS, *args)
-        return
-    admin = require_postgres()
-    name = f"userpool_quota_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        url = make_url(admin).set(database=name).render_as_string(hide_password=False)
-        yield from running(data_dir, *CREDS, *args, db=url)
-    finally:
-        with psycopg.connect(postgres_admin_url(), autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    yield from serving(data_dir, backend, *args)
 
 
 def throttled(attempt: Callable[[], Any]) -> bool:
