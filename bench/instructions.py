@@ -63,7 +63,8 @@ def run_logins(flow: str, logins: int, users: int) -> None:
 
     with tempfile.TemporaryDirectory() as data_dir:
         services = build_services(Settings(data_dir=data_dir))
-        client = profile_login.InProcess(build_asgi_app(services, credentials=None, inline=True))
+        quotas = profile_login.bench_quotas(data_dir)
+        client = profile_login.InProcess(build_asgi_app(services, credentials=None, inline=True, quotas=quotas))
         pool_id, client_id = profile_login.setup(client, users)
         run = profile_login.workload(client, flow, pool_id, client_id, users)
         for i in range(100):

@@ -35,6 +35,15 @@ from userpool.wire.services import build_asgi_app
 PASSWORD = "Bench-Passw0rd!"
 
 
+def bench_quotas(data_dir: str) -> Any:
+    """The server's request-rate check, as the bench's servers run it: in the measured path, with
+    quotas no workload reaches (bench/peers.py passes the same ones)."""
+    from userpool.bootstrap import quota_gate
+    from userpool.wire.quotas import DEFAULT_RATES
+
+    return quota_gate(Settings(data_dir=data_dir, quota=tuple(f"{c}=1000000" for c in DEFAULT_RATES)))
+
+
 class InProcess:
     """Calls the ASGI app the way uvicorn does, minus the socket."""
 
@@ -145,7 +154,7 @@ def main() -> None:
         services = build_services(Settings(data_dir=data_dir, db=args.db))
         # As the server decides (bootstrap.build_app); cProfile sees one thread, so it needs inline.
         inline = args.db is None or args.db.startswith("sqlite") or bool(args.cprofile)
-        client = InProcess(build_asgi_app(services, credentials=None, inline=inline))
+        client = InProcess(build_asgi_app(services, credentials=None, inline=inline, quotas=bench_quotas(data_dir)))
         pool_id, client_id = setup(client, args.users)
         run = workload(client, args.flow, pool_id, client_id, args.users)
         for i in range(min(200, args.logins)):
