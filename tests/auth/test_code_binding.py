@@ -7,19 +7,14 @@ from __future__ import annotations
 from dataclasses import replace
 
 from tests.auth.conftest import Harness
+from tests.auth.test_code_limits import signed_in_user
 from userpool.auth import account
-from userpool.directory import users
 from userpool.model.entities import CodePurpose
 
 
 def test_a_code_never_verifies_the_address_that_replaced_its_own(harness: Harness) -> None:
     h = harness
-    pool_id = h.pool()
-    client = h.client(pool_id)
-    h.user(pool_id, "mallory")
-    users.admin_update_user_attributes(h.rt, {"UserPoolId": pool_id, "Username": "mallory", "UserAttributes": [
-        {"Name": "email", "Value": "mallory@example.com"}]})
-    access = h.sign_in(client, "mallory")["AuthenticationResult"]["AccessToken"]
+    pool_id, _, access = signed_in_user(h, "mallory")
     account.get_user_attribute_verification_code(h.auth, {"AccessToken": access, "AttributeName": "email"})
     code = str(h.sender.messages[-1].code)
     with h.rt.store.transaction() as tx:  # the address changes and the code survives

@@ -159,19 +159,20 @@ def test_sign_up_codes(harness: Harness) -> None:
     assert seen[-2:] == ["TooManyFailedAttemptsException", "LimitExceededException"]
 
 
-def _signed_in_user(h: Harness) -> tuple[str, dict[str, Any], str]:
+def signed_in_user(h: Harness, username: str = "cara") -> tuple[str, dict[str, Any], str]:
+    """A new pool and client, a user with an e-mail, and the user's access token."""
     pool_id = h.pool()
     client = h.client(pool_id)
-    h.user(pool_id, "cara")
-    users.admin_update_user_attributes(h.rt, {"UserPoolId": pool_id, "Username": "cara", "UserAttributes": [
-        {"Name": "email", "Value": "cara@example.com"}]})
-    access = h.sign_in(client, "cara")["AuthenticationResult"]["AccessToken"]
+    h.user(pool_id, username)
+    users.admin_update_user_attributes(h.rt, {"UserPoolId": pool_id, "Username": username, "UserAttributes": [
+        {"Name": "email", "Value": f"{username}@example.com"}]})
+    access = h.sign_in(client, username)["AuthenticationResult"]["AccessToken"]
     return pool_id, client, access
 
 
 def test_attribute_verification_codes(harness: Harness) -> None:
     h = harness
-    _, _, access = _signed_in_user(h)
+    _, _, access = signed_in_user(h)
     ask = {"AccessToken": access, "AttributeName": "email"}
     for _ in range(limits.HOURLY["GetUserAttributeVerificationCode"]):
         account.get_user_attribute_verification_code(h.auth, ask)
@@ -188,7 +189,7 @@ def test_attribute_verification_codes(harness: Harness) -> None:
 
 def test_change_password_policy_failures_do_not_lock_out(harness: Harness) -> None:
     h = harness
-    _, client, access = _signed_in_user(h)
+    _, client, access = signed_in_user(h)
     for _ in range(6):
         with pytest.raises(InvalidPasswordException):
             account.change_password(h.auth, {"AccessToken": access, "PreviousPassword": PASSWORD,
@@ -201,7 +202,7 @@ def test_change_password_policy_failures_do_not_lock_out(harness: Harness) -> No
 
 def test_change_password_wrong_previous_passwords_lock_out(harness: Harness) -> None:
     h = harness
-    _, client, access = _signed_in_user(h)
+    _, client, access = signed_in_user(h)
     wrong = {"AccessToken": access, "PreviousPassword": "Wrong-Horse-1", "ProposedPassword": NEW_PASSWORD}
     for _ in range(5):
         with refused(NotAuthorizedException, "Incorrect username or password."):
@@ -212,7 +213,7 @@ def test_change_password_wrong_previous_passwords_lock_out(harness: Harness) -> 
 
 def test_change_password_hourly_limit(harness: Harness) -> None:
     h = harness
-    _, _, access = _signed_in_user(h)
+    _, _, access = signed_in_user(h)
     old = PASSWORD
     for i in range(limits.HOURLY["ChangePassword"]):
         new = f"Changed-Horse-{i}"
@@ -252,7 +253,7 @@ def _racing(h: Harness, hook: Callable[[], None]) -> Iterator[AuthRuntime]:
 
 def test_change_password_does_not_undo_a_concurrent_disable(harness: Harness) -> None:
     h = harness
-    pool_id, _, access = _signed_in_user(h)
+    pool_id, _, access = signed_in_user(h)
 
     def disable() -> None:
         users.admin_disable_user(h.rt, {"UserPoolId": pool_id, "Username": "cara"})
