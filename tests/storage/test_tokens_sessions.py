@@ -183,6 +183,6 @@ def test_migration_5_adds_the_code_value_column(user_store: SqlStore) -> None:
         conn.execute(delete(schema_version))
         conn.execute(insert(schema_version).values(version=4, applied_at=0.0))
     user_store.engine.dispose()  # connections may have cached the old table shape
-    assert migrate(user_store.engine) == LATEST_VERSION == 5
-    assert migrate(user_store.engine) == 5  # idempotent
+    assert migrate(user_store.engine) == LATEST_VERSION
+    assert migrate(user_store.engine) == LATEST_VERSION  # idempotent
     test_a_verification_code_keeps_the_value_it_was_sent_to(user_store)

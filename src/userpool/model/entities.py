@@ -224,6 +224,46 @@ class PasswordCredential:
     expires_at: float | None = None
 
 
+#: MFA factors a user may have, by their challenge names (spec §5.9–5.13; e-mail is EMAIL_OTP, §10.6).
+SMS_MFA = "SMS_MFA"
+SOFTWARE_TOKEN_MFA = "SOFTWARE_TOKEN_MFA"
+EMAIL_OTP = "EMAIL_OTP"
+MFA_FACTORS = (SMS_MFA, SOFTWARE_TOKEN_MFA, EMAIL_OTP)
+
+
+@dataclass(frozen=True)
+class SoftwareToken:
+    """A user's TOTP authenticator (RFC 6238; AssociateSoftwareToken / VerifySoftwareToken).
+
+    ``secret`` is the raw shared key (sealed at rest). ``verified`` becomes true once
+    VerifySoftwareToken accepted a code; until then it is only associated. ``last_step`` is the
+    highest time step whose code was accepted: a code is accepted once (spec §5.12).
+    """
+
+    secret: bytes
+    verified: bool = False
+    friendly_name: str | None = None
+    last_step: int = -1
+
+
+@dataclass(frozen=True)
+class MfaSettings:
+    """A user's MFA factors (SetUserMFAPreference, spec §3.8): which are enabled, which one is
+    preferred (at most one), and the TOTP authenticator if one was associated."""
+
+    sms: bool = False
+    software_token: bool = False
+    email: bool = False
+    preferred: str | None = None  # one of MFA_FACTORS, or None
+    token: SoftwareToken | None = None
+
+    @property
+    def enabled(self) -> tuple[str, ...]:
+        """Enabled factors, in the order of MFA_FACTORS (``UserMFASettingList``)."""
+        flags = {SMS_MFA: self.sms, SOFTWARE_TOKEN_MFA: self.software_token, EMAIL_OTP: self.email}
+        return tuple(name for name in MFA_FACTORS if flags[name])
+
+
 @dataclass(frozen=True)
 class User:
     """A user of one pool. ``username`` is the internal, immutable username.
@@ -242,6 +282,7 @@ class User:
     password: PasswordCredential | None = None
     password_history: tuple[PasswordCredential, ...] = ()
     tokens_revoked_at: float | None = None
+    mfa: MfaSettings = field(default_factory=MfaSettings)
 
     @property
     def sub(self) -> str:
@@ -308,6 +349,9 @@ class CodePurpose(enum.StrEnum):
     FORGOT_PASSWORD = "FORGOT_PASSWORD"
     VERIFY_EMAIL = "VERIFY_EMAIL"
     VERIFY_PHONE_NUMBER = "VERIFY_PHONE_NUMBER"
+    #: An SMS or e-mail MFA code (spec §5.11, §5.13): bound to the sign-in session it was sent
+    #: for (``value`` holds the session's ID), expiring with it, ``attempts`` its wrong answers.
+    MFA = "MFA"
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,7 @@ from userpool.storage.sql.schema import (
 
 Step = Callable[[Connection], None]
 
-LATEST_VERSION = 5
+LATEST_VERSION = 6
 
 _BOX_INFO = "userpool_secret_box"
 
@@ -128,9 +128,19 @@ def _add_code_values(conn: Connection) -> None:
         conn.execute(text("ALTER TABLE codes ADD COLUMN value TEXT"))
 
 
+def _add_user_mfa(conn: Connection) -> None:
+    """6: ``users.mfa`` (factors and preference, JSON) and ``users.totp_secret`` (sealed)."""
+    present = {column["name"] for column in inspect(conn).get_columns(users.name)}
+    blob = "BYTEA" if conn.dialect.name == "postgresql" else "BLOB"
+    if "mfa" not in present:
+        conn.execute(text("ALTER TABLE users ADD COLUMN mfa TEXT"))
+    if "totp_secret" not in present:
+        conn.execute(text(f"ALTER TABLE users ADD COLUMN totp_secret {blob}"))
+
+
 #: ``STEPS[n]`` brings a database at version ``n - 1`` to version ``n`` (n >= 2).
 STEPS: dict[int, Step] = {2: _cut_indexed_values, 3: _add_user_limits, 4: _seal_verifiers_and_index_lockout,
-                         5: _add_code_values}
+                         5: _add_code_values, 6: _add_user_mfa}
 
 #: Arbitrary constant naming the migration lock ("userpool" in ASCII).
 _PG_LOCK_KEY = int.from_bytes(b"userpool", "big")

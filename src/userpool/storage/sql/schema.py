@@ -8,7 +8,8 @@ Conventions that make both databases behave the same:
 - Timestamps are epoch seconds in ``DOUBLE`` columns; bytes are ``LargeBinary``; structured
   values (pool config, schema, user attributes, password history) are JSON in ``TEXT``.
 - ``clients.secret`` and ``signing_keys.private_pem`` hold ``SecretBox``-sealed bytes, as do
-  ``users.password_verifier`` and the verifiers in ``password_history`` (bound to their user).
+  ``users.password_verifier`` and the verifiers in ``password_history`` (bound to their user), and
+  ``users.totp_secret``.
 - Children reference their pool or user with ``ON DELETE CASCADE``; the repositories also delete
   children explicitly, so correctness never depends on SQLite's per-connection FK pragma.
 """
@@ -94,6 +95,9 @@ users = Table(
     Column("password_history", Text, nullable=False),
     Column("tokens_revoked_at", Double, nullable=True),
     Column("attributes", Text, nullable=False),
+    # MFA factors and preference as JSON (NULL: none); the TOTP secret sealed like a verifier.
+    Column("mfa", Text, nullable=True),
+    Column("totp_secret", LargeBinary, nullable=True),
     PrimaryKeyConstraint("pool_id", "username"),
     _pool_fk(),
 )

@@ -17,12 +17,18 @@ from typing import Any
 
 from sqlalchemy import Select, and_, bindparam, delete, func, or_, select, update
 
-from userpool.model.entities import PasswordCredential, User, UserStatus
+from userpool.model.entities import MfaSettings, PasswordCredential, SoftwareToken, User, UserStatus
 from userpool.model.errors import StoreConflict
 from userpool.model.ports import SecretBox, UserFilter
 from userpool.storage.sql.repos.base import Prepared, TxBase, dump_json, load_json
 from userpool.storage.sql.repos.filters import user_filter_query
-from userpool.storage.sql.repos.verifiers import PASSWORD, PASSWORD_HISTORY, open_verifier, seal_verifier
+from userpool.storage.sql.repos.verifiers import (
+    PASSWORD,
+    PASSWORD_HISTORY,
+    TOTP_SECRET,
+    open_verifier,
+    seal_verifier,
+)
 from userpool.storage.sql.schema import (
     INDEXED_VALUE_CHARS,
     codes,
@@ -190,6 +196,9 @@ def user_row(user: User, box: SecretBox) -> dict[str, Any]:
         "password_history": dump_json([_credential_json(box, pool_id, username, old) for old in user.password_history]),
         "tokens_revoked_at": user.tokens_revoked_at,
         "attributes": dump_json(dict(user.attributes)),
+        "mfa": _mfa_json(user.mfa),
+        "totp_secret": None if user.mfa.token is None else seal_verifier(
+            box, user.mfa.token.secret, TOTP_SECRET, pool_id, username, salt=b""),
     }
 
 
@@ -220,7 +229,36 @@ def user_from(row: Any, box: SecretBox) -> User:
             _credential_from(box, pool_id, username, old) for old in load_json(row.password_history)
         ),
         tokens_revoked_at=row.tokens_revoked_at,
+        mfa=_mfa_from(row, box),
     )
+
+
+_NO_MFA = MfaSettings()
+
+
+def _mfa_json(mfa: MfaSettings) -> str | None:
+    if mfa == _NO_MFA:
+        return None
+    token = mfa.token
+    return dump_json({
+        "sms": mfa.sms, "software_token": mfa.software_token, "email": mfa.email, "preferred": mfa.preferred,
+        "token": None if token is None else {
+            "verified": token.verified, "friendly_name": token.friendly_name, "last_step": token.last_step},
+    })
+
+
+def _mfa_from(row: Any, box: SecretBox) -> MfaSettings:
+    if row.mfa is None:
+        return _NO_MFA
+    raw = load_json(row.mfa)
+    token = None
+    if raw.get("token") is not None and row.totp_secret is not None:
+        secret = open_verifier(box, bytes(row.totp_secret), TOTP_SECRET, row.pool_id, row.username, salt=b"")
+        token = SoftwareToken(secret=secret, verified=bool(raw["token"]["verified"]),
+                              friendly_name=raw["token"].get("friendly_name"),
+                              last_step=int(raw["token"].get("last_step", -1)))
+    return MfaSettings(sms=bool(raw.get("sms")), software_token=bool(raw.get("software_token")),
+                       email=bool(raw.get("email")), preferred=raw.get("preferred"), token=token)
 
 
 def _credential_json(box: SecretBox, pool_id: str, username: str, credential: PasswordCredential) -> dict[str, Any]:

@@ -20,6 +20,8 @@ from userpool.model.ports import SecretBox
 PASSWORD = "password"
 PASSWORD_HISTORY = "password-history"
 DEVICE = "device"
+#: Not a verifier but sealed the same way: a user's TOTP shared secret (salt: empty).
+TOTP_SECRET = "totp-secret"
 
 
 def binding(kind: str, *owner: str, salt: bytes) -> bytes:
