@@ -71,8 +71,9 @@ def redeem_code(user: User, code: str, now: float) -> User | None:
 def enable(user: User, factor: str, *, prefer: bool) -> User:
     """The user with ``factor`` enabled, and preferred when ``prefer``. The end of MFA_SETUP
     enables the factor set up and prefers it when no other is preferred (§10.14, §11.5)."""
-    flags = {SMS_MFA: "sms", SOFTWARE_TOKEN_MFA: "software_token", EMAIL_OTP: "email"}
-    mfa = replace(user.mfa, **{flags[factor]: True})
+    mfa = user.mfa
+    mfa = replace(mfa, sms=mfa.sms or factor == SMS_MFA, email=mfa.email or factor == EMAIL_OTP,
+                  software_token=mfa.software_token or factor == SOFTWARE_TOKEN_MFA)
     if prefer:
         mfa = replace(mfa, preferred=factor)
     return replace(user, mfa=mfa)
