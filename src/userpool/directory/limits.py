@@ -31,6 +31,8 @@ HOURLY = {
     "ConfirmSignUp": 15,
     "ChangePassword": 5,
     "GetUserAttributeVerificationCode": 5,
+    # SMS / e-mail MFA codes sent (spec §2.6: every sign-in of an MFA user sends one).
+    "SendMfaCode": 10,
 }
 CODE_GUESSES = 5
 
@@ -56,6 +58,14 @@ def take(tx: Tx, pool_id: str, key: str, action: str, now: float) -> None:
     if window.count >= HOURLY[action]:
         raise LimitExceededException()
     tx.save_limit(pool_id, key, action, LimitWindow(window.started, window.count + 1))
+
+
+def refund(tx: Tx, pool_id: str, key: str, action: str) -> None:
+    """Gives back one call counted by ``take`` in an earlier transaction (its effect was undone:
+    a code that could not be delivered). Never below zero; a window that ended stays ended."""
+    window = tx.lock_limit(pool_id, key, action)
+    if window.count:
+        tx.save_limit(pool_id, key, action, LimitWindow(window.started, window.count - 1))
 
 
 def _guess_action(purpose: CodePurpose) -> str:

@@ -51,8 +51,15 @@ class SecretBox(Protocol):
     def open(self, sealed: bytes, *, aad: bytes = b"") -> bytes: ...
 
 
+class DeliveryFailed(Exception):
+    """A ``MessageSender`` could not deliver the message (the caller answers
+    CodeDeliveryFailureException and undoes what the message was for)."""
+
+
 class MessageSender(Protocol):
-    def send(self, message: Message) -> None: ...
+    def send(self, message: Message) -> None:
+        """Delivers ``message`` or raises ``DeliveryFailed``."""
+        ...
 
 
 class RateLimiter(Protocol):
@@ -252,6 +259,11 @@ class LimitRepo(Protocol):
 class SessionRepo(Protocol):
     def consume_once(self, session_id: str, expires_at: float) -> bool:
         """Records that a single-use session was used; False if it was used before."""
+        ...
+
+    def release(self, session_id: str) -> None:
+        """Forgets that the session was used: only to undo a step whose effect was withdrawn
+        in the same transaction (a challenge whose code could not be delivered)."""
         ...
 
     def is_consumed(self, session_id: str) -> bool:
