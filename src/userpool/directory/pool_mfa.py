@@ -27,6 +27,8 @@ from userpool.model.errors import (
 )
 from userpool.model.ports import Tx
 
+#: The members of SetUserPoolMfaConfig that set MFA (a call with none of them changes only passkeys).
+MFA_MEMBERS = ("MfaConfiguration", "SmsMfaConfiguration", "SoftwareTokenMfaConfiguration", "EmailMfaConfiguration")
 #: Settings only SetUserPoolMfaConfig writes; not members of UserPoolType.
 MFA_ONLY = ("SoftwareTokenMfaConfiguration", "EmailMfaConfiguration", "WebAuthnConfiguration")
 
@@ -93,41 +95,49 @@ def describe(config: Mapping[str, Any]) -> dict[str, Any]:
 def set_pool_mfa_config(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
     """SetUserPoolMfaConfig. The factor settings are replaced as a whole: a factor left out of
     the call is turned off (Cognito refuses ``{"MfaConfiguration": "OPTIONAL"}`` alone with
-    "can't disable all MFAs"); ``MfaConfiguration`` left out keeps the pool's; a
+    "can't disable all MFAs"); ``MfaConfiguration`` left out keeps the pool's. A
     ``WebAuthnConfiguration`` left out keeps the pool's (it is not an MFA factor, and Cognito
-    accepts it even with MFA OFF). Answers the settings now in force."""
+    accepts it even with MFA OFF), and a call naming none of the MFA members changes only the
+    passkey settings. Answers the settings now in force."""
     with rt.store.transaction() as tx:
         pool = _pool(tx, body["UserPoolId"])
         config = dict(pool.config)
-        mode = str(body.get("MfaConfiguration") or _mode(config))
-        sms_mfa = body.get("SmsMfaConfiguration")
-        totp = bool((body.get("SoftwareTokenMfaConfiguration") or {}).get("Enabled"))
-        email = body.get("EmailMfaConfiguration")
-        if email is not None and pool.tier == "LITE":
-            raise FeatureUnavailableInTierException(EMAIL_TIER)
-        if sms_mfa is not None and not (sms_mfa.get("SmsConfiguration") or config.get("SmsConfiguration")):
-            raise InvalidParameterException(SMS_WITHOUT_ROLE)
-        if mode == "OFF" and (sms_mfa is not None or totp or email is not None):
-            raise InvalidParameterException(OFF_WITH_FACTOR)
-        if mode != "OFF" and sms_mfa is None and not totp and email is None:
-            raise InvalidParameterException(ALL_DISABLED)
-        if mode != "OFF" and sms_mfa is None and config.get("SmsConfiguration"):
-            raise InvalidParameterException(SMS_STILL_SET)
         if body.get("WebAuthnConfiguration") is not None:
             config["WebAuthnConfiguration"] = _webauthn(pool, body["WebAuthnConfiguration"])
-        config["MfaConfiguration"] = mode
-        if sms_mfa is not None:
-            if sms_mfa.get("SmsConfiguration"):
-                config["SmsConfiguration"] = dict(sms_mfa["SmsConfiguration"])
-            if sms_mfa.get("SmsAuthenticationMessage"):
-                config["SmsAuthenticationMessage"] = sms_mfa["SmsAuthenticationMessage"]
-        config["SoftwareTokenMfaConfiguration"] = {"Enabled": totp}
-        if email is not None:
-            config["EmailMfaConfiguration"] = dict(email)
-        else:
-            config.pop("EmailMfaConfiguration", None)
+        if any(body.get(key) is not None for key in MFA_MEMBERS):
+            config = _with_factors(pool, config, body)
         tx.update_pool(replace(pool, config=config, last_modified=rt.clock.now()))
     return describe(config)
+
+
+def _with_factors(pool: UserPool, config: dict[str, Any], body: Mapping[str, Any]) -> dict[str, Any]:
+    """``config`` with the call's MFA mode and factors, after Cognito's refusals."""
+    mode = str(body.get("MfaConfiguration") or _mode(config))
+    sms_mfa = body.get("SmsMfaConfiguration")
+    totp = bool((body.get("SoftwareTokenMfaConfiguration") or {}).get("Enabled"))
+    email = body.get("EmailMfaConfiguration")
+    if email is not None and pool.tier == "LITE":
+        raise FeatureUnavailableInTierException(EMAIL_TIER)
+    if sms_mfa is not None and not (sms_mfa.get("SmsConfiguration") or config.get("SmsConfiguration")):
+        raise InvalidParameterException(SMS_WITHOUT_ROLE)
+    if mode == "OFF" and (sms_mfa is not None or totp or email is not None):
+        raise InvalidParameterException(OFF_WITH_FACTOR)
+    if mode != "OFF" and sms_mfa is None and not totp and email is None:
+        raise InvalidParameterException(ALL_DISABLED)
+    if mode != "OFF" and sms_mfa is None and config.get("SmsConfiguration"):
+        raise InvalidParameterException(SMS_STILL_SET)
+    config["MfaConfiguration"] = mode
+    if sms_mfa is not None:
+        if sms_mfa.get("SmsConfiguration"):
+            config["SmsConfiguration"] = dict(sms_mfa["SmsConfiguration"])
+        if sms_mfa.get("SmsAuthenticationMessage"):
+            config["SmsAuthenticationMessage"] = sms_mfa["SmsAuthenticationMessage"]
+    config["SoftwareTokenMfaConfiguration"] = {"Enabled": totp}
+    if email is not None:
+        config["EmailMfaConfiguration"] = dict(email)
+    else:
+        config.pop("EmailMfaConfiguration", None)
+    return config
 
 
 def _webauthn(pool: UserPool, raw: Mapping[str, Any]) -> dict[str, Any]:
