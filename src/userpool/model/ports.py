@@ -52,7 +52,10 @@ class SecretBox(Protocol):
 
 
 class MessageSender(Protocol):
-    def send(self, message: Message) -> None: ...
+    def send(self, message: Message) -> None:
+        """Hands ``message`` to its carrier (outbox, SMTP, webhook, SES, SNS), or raises
+        ``errors.DeliveryFailed`` once it cannot. Never logs the body: it holds a code."""
+        ...
 
 
 class RateLimiter(Protocol):
