@@ -75,7 +75,7 @@ class Outbox:
         for item in queued:
             try:
                 rt.sender.send(item.message)
-            except Exception as error:  # noqa: BLE001 - any sender failure means "not delivered"
+            except Exception as error:  # any sender failure means "not delivered"
                 reason = error.reason if isinstance(error, DeliveryFailed) else type(error).__name__
                 _log.warning("message not delivered: pool=%s user=%s purpose=%s medium=%s: %s",
                              item.message.pool_id, item.message.username, item.message.purpose,
