@@ -109,7 +109,7 @@ def test_a_receiver_that_answers_500_forever(receiver: HttpReceiver) -> None:
 
 def test_a_slow_receiver_times_out_and_is_retried(receiver: HttpReceiver) -> None:
     receiver.delay = 0.6
-    with pytest.raises(DeliveryFailed, match="TimeoutError|timeout"):
+    with pytest.raises(DeliveryFailed, match=r"TimeoutError|timeout"):
         _sender(receiver.url, timeout=0.2, max_time=0.8).send(_sms())
     assert len(receiver.hits) >= 2
 
