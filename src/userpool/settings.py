@@ -155,9 +155,9 @@ class Settings:
         elif self.smtp_host:
             return "--smtp-host is set but --email-delivery is not smtp (add --email-delivery smtp)"
         if "webhook" in uses:
-            if not self.webhook_url or urlsplit(self.webhook_url).scheme not in ("http", "https") or not urlsplit(
-                    self.webhook_url).hostname:
-                return "webhook delivery needs --webhook-url http(s)://host[:port]/path"
+            url = urlsplit(self.webhook_url or "")
+            if url.scheme not in ("http", "https") or not url.hostname or url.username or url.password:
+                return "webhook delivery needs --webhook-url http(s)://host[:port]/path (no user:password@)"
             if not self.webhook_secret:
                 return ("webhook delivery needs a signing secret: --webhook-secret-file PATH or "
                         "USERPOOL_WEBHOOK_SECRET")
@@ -193,9 +193,9 @@ class Settings:
             if kind == "smtp":
                 port = self.smtp_port or {"starttls": 587, "tls": 465}.get(self.smtp_security, 25)
                 return f"smtp {self.smtp_host}:{port} ({self.smtp_security})"
-            if kind == "webhook":
+            if kind == "webhook":  # host and port only: a path or query may hold a token
                 parts = urlsplit(self.webhook_url or "")
-                return f"webhook {parts.scheme}://{parts.netloc}{parts.path}"
+                return f"webhook {parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port else "")
             return kind
         return f"e-mail -> {way(self.email_delivery)}; SMS -> {way(self.sms_delivery)}"
 

@@ -76,6 +76,7 @@ HOOK = {"sms_delivery": "webhook", "webhook_url": "https://sms.example/hook", "w
     ({"smtp_host": "mail.example"}, "--smtp-host is set but --email-delivery is not smtp"),
     ({"sms_delivery": "webhook"}, "webhook delivery needs --webhook-url"),
     ({**HOOK, "webhook_url": "ftp://sms.example"}, "webhook delivery needs --webhook-url"),
+    ({**HOOK, "webhook_url": "https://u:p@sms.example/x"}, "webhook delivery needs --webhook-url"),
     ({**HOOK, "webhook_secret": None}, "webhook delivery needs a signing secret"),
     ({**HOOK, "webhook_max_time": 0}, "--webhook-timeout and --webhook-max-time must be positive"),
     ({"webhook_url": "https://sms.example/hook"}, "--webhook-url is set but neither"),
@@ -125,3 +126,9 @@ def test_senders_are_built_per_medium(tmp_path: Path) -> None:
     assert isinstance(sender, MediumRouter)
     assert isinstance(sender.email, SmtpSender) and isinstance(sender.sms, WebhookSender)
     assert sender.email.port == 587 and sender.email.default_from == "no-reply@verificationemail.com"
+
+
+def test_the_banner_names_no_secret() -> None:
+    settings = Settings(**SMTP, **{**HOOK, "webhook_url": "https://sms.example:8443/hooks/T0K3N?key=s3cret"})
+    assert settings.delivery_summary() == (
+        "e-mail -> smtp mail.example:587 (starttls); SMS -> webhook https://sms.example:8443")

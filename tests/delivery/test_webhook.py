@@ -125,5 +125,14 @@ def test_a_retry_after_longer_than_the_budget_stops_at_once(receiver: HttpReceiv
 def test_configuration_errors() -> None:
     with pytest.raises(ValueError, match="http"):
         WebhookSender("ftp://example.com/x", SECRET)
+    with pytest.raises(ValueError, match="user:password"):
+        WebhookSender("https://user:pw@example.com/x", SECRET)
     with pytest.raises(ValueError, match="secret"):
         WebhookSender("https://example.com/x", b"")
+
+
+def test_failures_name_the_host_not_the_path(receiver: HttpReceiver) -> None:
+    receiver.answer(404)
+    with pytest.raises(DeliveryFailed) as info:
+        WebhookSender(receiver.url + "/hooks/T0K3N?key=s3cret", SECRET).send(_sms())
+    assert info.value.reason == f"webhook {receiver.url} answered HTTP 404"

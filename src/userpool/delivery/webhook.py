@@ -16,7 +16,7 @@ its clock. Each attempt is signed afresh. ``X-Userpool-Message-Id`` repeats ``id
 can drop a retry of a message it already accepted.
 
 Any 2xx is delivery. Connection errors, timeouts, 5xx and 429 are retried with exponential
-back-off (0.25 s, 0.5 s, 1 s ..., or the 429's ``Retry-After`` when shorter than what is left)
+back-off (0.25 s, 0.5 s, 1 s ..., or the answer's ``Retry-After`` when shorter than what is left)
 until ``max_time`` seconds have passed since the first attempt; any other answer (3xx, 4xx) is
 final. Then ``DeliveryFailed``, naming the last status, never the body.
 """
@@ -96,8 +96,8 @@ class WebhookSender:
         ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"webhook URL must be http(s)://host[:port]/path, got {url!r}")
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.username or parts.password:
+            raise ValueError("webhook URL must be http(s)://host[:port]/path, without user:password@")
         if not secret:
             raise ValueError("webhook secret must not be empty")
         self.url = url
@@ -137,7 +137,9 @@ class WebhookSender:
             delay *= 2
 
     def _where(self) -> str:
-        return f"{self._parts.scheme}://{self._parts.netloc}{self._parts.path}"
+        """The endpoint as logs name it: scheme, host and port only (a path or query may hold a token)."""
+        port = f":{self._parts.port}" if self._parts.port else ""
+        return f"{self._parts.scheme}://{self._parts.hostname}{port}"
 
     def _post(self, body: bytes, message_id: str, *, timeout: float) -> _Attempt:
         parts = self._parts
