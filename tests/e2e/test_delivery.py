@@ -238,3 +238,51 @@ def test_outbox_stays_the_default(tmp_path: Path) -> None:
         idp.sign_up(ClientId=client_id, Username="olga", Password=PASSWORD,
                     UserAttributes=[{"Name": "email", "Value": "olga@example.com"}])
         assert running.last_code("olga", "SIGN_UP").isdigit()
+
+
+def test_attribute_verification_sms_with_the_webhook_down(
+    idp: Any, delivery: Delivery, make_pool: Callable[..., str], make_client: Callable[..., dict[str, Any]],
+    make_user: Callable[..., str],
+) -> None:
+    pool_id = make_pool()
+    client = make_client(pool_id)
+    name, phone = unique("pat"), f"+1555{uuid.uuid4().int % 10_000_000:07d}"
+    make_user(pool_id, name, phone_number=phone)
+    access = idp.initiate_auth(ClientId=client["ClientId"], AuthFlow="USER_PASSWORD_AUTH", AuthParameters={
+        "USERNAME": name, "PASSWORD": PASSWORD})["AuthenticationResult"]["AccessToken"]
+    delivery.hook.stop()
+    for _ in range(6):  # GetUserAttributeVerificationCode allows five an hour: none of these counts
+        with raises_code("CodeDeliveryFailureException", re.escape(SMS_FAILED)):
+            idp.get_user_attribute_verification_code(AccessToken=access, AttributeName="phone_number")
+    with raises_code("ExpiredCodeException", re.escape(NO_CODE)):
+        idp.verify_user_attribute(AccessToken=access, AttributeName="phone_number", Code="123456")
+    delivery.hook.start()
+    for _ in range(5):
+        idp.get_user_attribute_verification_code(AccessToken=access, AttributeName="phone_number")
+    with raises_code("LimitExceededException", re.escape(LIMIT)):
+        idp.get_user_attribute_verification_code(AccessToken=access, AttributeName="phone_number")
+    code = _code_in(json.loads(_sms_hits(delivery.hook, phone)[-1].body)["body"])
+    idp.verify_user_attribute(AccessToken=access, AttributeName="phone_number", Code=code)
+    user = idp.admin_get_user(UserPoolId=pool_id, Username=name)
+    assert {a["Name"]: a["Value"] for a in user["UserAttributes"]}["phone_number_verified"] == "true"
+
+
+def test_a_failed_resend_invitation_keeps_the_delivered_password(
+    idp: Any, delivery: Delivery, make_pool: Callable[..., str], make_client: Callable[..., dict[str, Any]],
+) -> None:
+    pool_id = make_pool()
+    client = make_client(pool_id)
+    name, address = unique("kit"), f"{unique('kit')}@example.com"
+    idp.admin_create_user(UserPoolId=pool_id, Username=name, DesiredDeliveryMediums=["EMAIL"],
+                          UserAttributes=[{"Name": "email", "Value": address}])
+    invitation = re.search(r"temporary password is (\S+)\. \s*$", delivery.smtp.wait_for(address).part("plain"))
+    assert invitation is not None
+    delivered = invitation.group(1)
+    delivery.smtp.handler.refuse_with = "554 5.7.1 Rejected"
+    with raises_code("CodeDeliveryFailureException", re.escape(EMAIL_FAILED)):
+        idp.admin_create_user(UserPoolId=pool_id, Username=name, MessageAction="RESEND",
+                              DesiredDeliveryMediums=["EMAIL"])
+    assert idp.admin_get_user(UserPoolId=pool_id, Username=name)["UserStatus"] == "FORCE_CHANGE_PASSWORD"
+    out = idp.initiate_auth(ClientId=client["ClientId"], AuthFlow="USER_PASSWORD_AUTH",
+                            AuthParameters={"USERNAME": name, "PASSWORD": delivered})
+    assert out["ChallengeName"] == "NEW_PASSWORD_REQUIRED"
