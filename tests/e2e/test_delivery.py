@@ -2,7 +2,8 @@
 to a real SMTP server (aiosmtpd) with the pool's From / Reply-To and HTML templates escaped,
 SMS through the signed webhook to a real HTTP listener (retried after a 500), and receivers
 that stay down: CodeDeliveryFailureException within the time budget, no code left behind, the
-hourly limit untouched, no code in the server's log."""
+hourly limit untouched, no code in the server's log; SES and SNS through boto3 in the server to
+listeners speaking enough of the AWS wire."""
 
 from __future__ import annotations
 
@@ -67,8 +68,12 @@ def server(delivery: Delivery) -> Server:
 
 
 @pytest.fixture(autouse=True)
-def _receivers_up(delivery: Delivery) -> Iterator[None]:
+def _receivers_up(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After each test on the shared receivers, they work again."""
     yield
+    if "delivery" not in request.fixturenames:
+        return
+    delivery: Delivery = request.getfixturevalue("delivery")
     delivery.smtp.handler.refuse_with = None
     delivery.hook.script = []
     if delivery.hook._server is None:
@@ -286,3 +291,55 @@ def test_a_failed_resend_invitation_keeps_the_delivered_password(
     out = idp.initiate_auth(ClientId=client["ClientId"], AuthFlow="USER_PASSWORD_AUTH",
                             AuthParameters={"USERNAME": name, "PASSWORD": delivered})
     assert out["ChallengeName"] == "NEW_PASSWORD_REQUIRED"
+
+
+_PUBLISHED = (b'<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult>'
+              b"<MessageId>m-1</MessageId></PublishResult><ResponseMetadata><RequestId>r-1</RequestId>"
+              b"</ResponseMetadata></PublishResponse>")
+
+
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_ses_and_sns_through_the_server(tmp_path: Path, backend: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SES v2 and SNS requests (boto3 in the server) to listeners speaking enough of the AWS wire."""
+    pytest.importorskip("boto3")
+    from urllib.parse import parse_qs
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDDELIVERYE2E")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "delivery-e2e-secret")
+    ses, sns = HttpReceiver().start(), HttpReceiver().start()
+    ses.default = (200, {}, b'{"MessageId": "ses-1"}')
+    sns.default = (200, {"Content-Type": "text/xml"}, _PUBLISHED)
+    try:
+        for running in serving(tmp_path, backend, "--email-delivery", "ses", "--ses-region", "eu-west-1",
+                               "--ses-endpoint-url", ses.url, "--sms-delivery", "sns", "--sns-region", "eu-west-1",
+                               "--sns-endpoint-url", sns.url):
+            idp = running.client()
+            pool_id = idp.create_user_pool(PoolName="aws", AutoVerifiedAttributes=["email"], EmailConfiguration={
+                "EmailSendingAccount": "DEVELOPER", "From": "no-reply@app.example",
+                "SourceArn": "arn:aws:ses:eu-west-1:000000000000:identity/app.example"})["UserPool"]["Id"]
+            client_id = idp.create_user_pool_client(UserPoolId=pool_id, ClientName="c")["UserPoolClient"]["ClientId"]
+            idp.sign_up(ClientId=client_id, Username="eve", Password=PASSWORD,
+                        UserAttributes=[{"Name": "email", "Value": "eve@example.com"}])
+            (hit,) = ses.hits
+            assert hit.path == "/v2/email/outbound-emails" and "/eu-west-1/ses/" in hit.headers["authorization"]
+            request = json.loads(hit.body)
+            assert request["FromEmailAddress"] == "no-reply@app.example"
+            assert request["Destination"] == {"ToAddresses": ["eve@example.com"]}
+            text = request["Content"]["Simple"]["Body"]["Text"]["Data"]
+            idp.confirm_sign_up(ClientId=client_id, Username="eve", ConfirmationCode=_code_in(text))
+
+            idp.admin_create_user(UserPoolId=pool_id, Username="sid", DesiredDeliveryMediums=["SMS"],
+                                  UserAttributes=[{"Name": "phone_number", "Value": "+447700900123"}])
+            (hit,) = sns.hits
+            form = {k: v[0] for k, v in parse_qs(hit.body.decode()).items()}
+            assert (form["Action"], form["PhoneNumber"]) == ("Publish", "+447700900123")
+            assert "/eu-west-1/sns/" in hit.headers["authorization"] and "sid" in form["Message"]
+
+            ses.default = (400, {"x-amzn-ErrorType": "MessageRejected"}, b'{"message": "not verified"}')
+            with raises_code("CodeDeliveryFailureException", re.escape(EMAIL_FAILED)):
+                idp.sign_up(ClientId=client_id, Username="ned", Password=PASSWORD,
+                            UserAttributes=[{"Name": "email", "Value": "ned@example.com"}])
+            assert "SES: MessageRejected" in running.log()
+    finally:
+        ses.stop()
+        sns.stop()
