@@ -20,11 +20,11 @@ from userpool.directory import limits, signup, users
 from userpool.model.entities import Message
 from userpool.model.errors import (
     CodeDeliveryFailureException,
-    DeliveryFailed,
     ExpiredCodeException,
     LimitExceededException,
     NotAuthorizedException,
 )
+from userpool.model.ports import DeliveryFailed
 
 EMAIL_FAILED = "Invalid email provided/Unable to send the email"
 SMS_FAILED = "Invalid phone number provided/Unable to send the message."
@@ -42,7 +42,7 @@ class Switch:
     def send(self, message: Message) -> None:
         self.attempted.append(message)
         if message.medium in self.down:
-            raise DeliveryFailed(message.medium, "test receiver down")
+            raise DeliveryFailed("test receiver down", medium=message.medium)
         self.h.sender.messages.append(message)
 
 

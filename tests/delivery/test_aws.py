@@ -14,7 +14,7 @@ import pytest
 from tests.delivery.receivers import HttpReceiver, http_receiver
 from userpool.delivery.aws import SesSender, SnsSender
 from userpool.model.entities import Message
-from userpool.model.errors import DeliveryFailed
+from userpool.model.ports import DeliveryFailed
 
 pytest.importorskip("boto3")
 

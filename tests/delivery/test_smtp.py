@@ -13,7 +13,7 @@ import pytest
 from tests.delivery.receivers import SmtpReceiver, free_port, self_signed, smtp_receiver
 from userpool.delivery.smtp import COGNITO_DEFAULT_FROM, SmtpSender
 from userpool.model.entities import Message
-from userpool.model.errors import DeliveryFailed
+from userpool.model.ports import DeliveryFailed
 
 LOGIN = ("relay-user", "relay-pass")
 

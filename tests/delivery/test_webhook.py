@@ -13,7 +13,7 @@ import pytest
 from tests.delivery.receivers import HttpReceiver, free_port, http_receiver
 from userpool.delivery.webhook import MESSAGE_ID_HEADER, SIGNATURE_HEADER, WebhookSender, signature, verify_signature
 from userpool.model.entities import Message
-from userpool.model.errors import DeliveryFailed
+from userpool.model.ports import DeliveryFailed
 
 SECRET = b"whsec-test-0123456789"
 

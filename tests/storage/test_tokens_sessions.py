@@ -186,3 +186,12 @@ def test_migration_5_adds_the_code_value_column(user_store: SqlStore) -> None:
     assert migrate(user_store.engine) == LATEST_VERSION
     assert migrate(user_store.engine) == LATEST_VERSION  # idempotent
     test_a_verification_code_keeps_the_value_it_was_sent_to(user_store)
+
+
+def test_a_released_session_can_be_consumed_again(store: SqlStore) -> None:
+    with store.transaction() as tx:
+        assert tx.consume_once("s9", 100.0)
+        assert not tx.consume_once("s9", 100.0)
+        tx.release("s9")
+        assert not tx.is_consumed("s9")
+        assert tx.consume_once("s9", 100.0)

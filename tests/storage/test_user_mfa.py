@@ -15,7 +15,7 @@ from userpool.storage.sql.schema import schema_version
 
 SECRET = bytes(range(32))
 MFA = MfaSettings(sms=True, software_token=True, preferred="SOFTWARE_TOKEN_MFA",
-                  token=SoftwareToken(SECRET, verified=True, friendly_name="phone", last_step=57))
+                  token=SoftwareToken(SECRET, friendly_name="phone", last_step=57), pending_secret=b"\x07" * 32)
 
 
 def test_mfa_settings_round_trip(pool_store: SqlStore) -> None:
@@ -26,7 +26,7 @@ def test_mfa_settings_round_trip(pool_store: SqlStore) -> None:
         ann, bob = tx.get_user(POOL_ID, "ann"), tx.get_user(POOL_ID, "bob")
     assert ann is not None and ann.mfa == MFA and ann.mfa.enabled == ("SMS_MFA", "SOFTWARE_TOKEN_MFA")
     assert bob is not None and bob.mfa == MfaSettings() and bob.mfa.enabled == ()
-    pending = MfaSettings(email=True, token=SoftwareToken(SECRET[::-1]))
+    pending = MfaSettings(email=True, pending_secret=SECRET[::-1])
     with pool_store.transaction() as tx:
         user = tx.lock_user(POOL_ID, "bob")
         assert user is not None
@@ -40,8 +40,8 @@ def test_totp_secret_is_sealed_and_bound_to_its_user(pool_store: SqlStore) -> No
     with pool_store.transaction() as tx:
         tx.insert_user(make_user("ann", mfa=MFA))
         tx.insert_user(make_user("eve", mfa=MfaSettings(token=SoftwareToken(b"\x01" * 32))))
-    [(sealed,)] = raw(pool_store, "SELECT totp_secret FROM users WHERE username = 'ann'")
-    assert SECRET not in bytes(sealed)
+    [(sealed, pending)] = raw(pool_store, "SELECT totp_secret, totp_pending FROM users WHERE username = 'ann'")
+    assert SECRET not in bytes(sealed) and b"\x07" * 32 not in bytes(pending)
     with pool_store.engine.begin() as conn:  # a secret copied to another row does not open there
         conn.execute(text("UPDATE users SET totp_secret = :s WHERE username = 'eve'"), {"s": bytes(sealed)})
     with pytest.raises((SealError, ValueError)), pool_store.read() as tx:  # the box refuses it
@@ -54,6 +54,7 @@ def test_migration_6_adds_the_mfa_columns(pool_store: SqlStore) -> None:
     with pool_store.engine.begin() as conn:
         conn.execute(text("ALTER TABLE users DROP COLUMN mfa"))
         conn.execute(text("ALTER TABLE users DROP COLUMN totp_secret"))
+        conn.execute(text("ALTER TABLE users DROP COLUMN totp_pending"))
         conn.execute(delete(schema_version))
         conn.execute(insert(schema_version).values(version=5, applied_at=0.0))
     pool_store.engine.dispose()  # connections may have cached the old table shape

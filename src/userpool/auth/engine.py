@@ -12,8 +12,13 @@ from typing import Any
 
 from userpool.auth import lockout
 from userpool.auth.challenges.base import Challenge
+from userpool.auth.challenges.email_otp import EmailOtpChallenge
+from userpool.auth.challenges.mfa_setup import MfaSetupChallenge
 from userpool.auth.challenges.new_password_required import NewPasswordRequiredChallenge
 from userpool.auth.challenges.password_verifier import PasswordVerifierChallenge
+from userpool.auth.challenges.select_mfa_type import SelectMfaTypeChallenge
+from userpool.auth.challenges.sms_mfa import SmsMfaChallenge
+from userpool.auth.challenges.software_token_mfa import SoftwareTokenMfaChallenge
 from userpool.auth.context import AuthCall, FlowContext
 from userpool.auth.flows.admin_user_password_auth import AdminUserPasswordAuthFlow
 from userpool.auth.flows.base import AuthFlow
@@ -34,7 +39,10 @@ FLOWS: dict[str, AuthFlow] = {
     for name in flow.names
 }
 CHALLENGES: dict[str, Challenge] = {
-    c.name: c for c in (NewPasswordRequiredChallenge(), PasswordVerifierChallenge())
+    c.name: c for c in (
+        NewPasswordRequiredChallenge(), PasswordVerifierChallenge(), SmsMfaChallenge(), SoftwareTokenMfaChallenge(),
+        EmailOtpChallenge(), SelectMfaTypeChallenge(), MfaSetupChallenge(),
+    )
 }
 
 # Every AuthFlowType and ChallengeNameType of the model is either above or listed here, with
@@ -45,8 +53,7 @@ NOT_YET_FLOWS = {
 }
 NOT_YET_CHALLENGES = {
     "DEVICE_SRP_AUTH": "device tracking",
-    "DEVICE_PASSWORD_VERIFIER": "device tracking", "SMS_MFA": "MFA", "SOFTWARE_TOKEN_MFA": "MFA",
-    "EMAIL_OTP": "MFA and USER_AUTH", "SMS_OTP": "USER_AUTH", "SELECT_MFA_TYPE": "MFA", "MFA_SETUP": "MFA",
+    "DEVICE_PASSWORD_VERIFIER": "device tracking", "SMS_OTP": "USER_AUTH",
     "CUSTOM_CHALLENGE": "custom auth", "SELECT_CHALLENGE": "USER_AUTH", "PASSWORD": "USER_AUTH",
     "PASSWORD_SRP": "USER_AUTH", "WEB_AUTHN": "passkeys",
 }

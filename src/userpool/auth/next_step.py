@@ -1,9 +1,10 @@
 """The one place that decides what follows a successful first factor (spec §3.6):
 
 1. NEW_PASSWORD_REQUIRED when the user signed in with a temporary password;
-2. device authentication (not yet: no device tracking in this server);
-3. MFA (not yet: a pool with MfaConfiguration ON is refused rather than signed in without
-   its second factor; OPTIONAL pools have no enrolled factors yet, so none applies);
+2. MFA (``mfa_step``), unless this call answered it: SMS_MFA, SOFTWARE_TOKEN_MFA, EMAIL_OTP,
+   SELECT_MFA_TYPE or MFA_SETUP, the code stored in the transaction and sent after it commits;
+3. device authentication (not yet: no device tracking in this server; spec §11.1 puts it after
+   MFA);
 4. tokens: refresh-token family stored and any spent session recorded — in one transaction,
    the one in which the first factor's lockout verdict was recorded — then the ID and access
    tokens are signed.
@@ -19,13 +20,13 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from userpool.auth import housekeeping, tokens
+from userpool.auth import housekeeping, mfa_step, tokens
 from userpool.auth.context import FlowContext
 from userpool.auth.session import INVALID, AuthSession, new_session, seal, spend
 from userpool.directory.ids import new_uuid
 from userpool.model.entities import User, UserStatus
-from userpool.model.errors import InvalidUserPoolConfigurationException, NotAuthorizedException
-from userpool.model.ports import Tx
+from userpool.model.errors import CodeDeliveryFailureException, NotAuthorizedException
+from userpool.model.ports import DeliveryFailed, Tx
 
 NEW_PASSWORD_REQUIRED = "NEW_PASSWORD_REQUIRED"
 
@@ -37,16 +38,19 @@ class Completed:
     user: User
     spent: AuthSession | None = None
     updated_user: bool = False
+    mfa_done: bool = False  # this call answered the MFA challenge
 
 
 @dataclass(frozen=True)
 class Outcome:
     """What ``record`` decided inside the transaction: tokens to sign (``grant`` and the stored
-    ``refresh`` token) or, without a grant, the NEW_PASSWORD_REQUIRED challenge for ``user``."""
+    ``refresh`` token), an MFA challenge (``step``) or, with neither, the NEW_PASSWORD_REQUIRED
+    challenge for ``user``."""
 
     user: User
     grant: tokens.TokenGrant | None = None
     refresh: str | None = None
+    step: mfa_step.Step | None = None
 
 
 def proceed(ctx: FlowContext, done: Completed) -> dict[str, Any]:
@@ -58,15 +62,13 @@ def proceed(ctx: FlowContext, done: Completed) -> dict[str, Any]:
 def record(ctx: FlowContext, tx: Tx, done: Completed) -> Outcome:
     """The database half of the next step, inside the caller's write transaction."""
     user = done.user
-    if user.status == UserStatus.FORCE_CHANGE_PASSWORD:
-        _record(tx, ctx, done)
-        return Outcome(user)
-    if ctx.pool.mfa_configuration == "ON":
-        raise InvalidUserPoolConfigurationException(
-            "This user pool requires MFA, which this server does not implement yet; "
-            "set MfaConfiguration to OFF or OPTIONAL."
-        )
     _record(tx, ctx, done)
+    if user.status == UserStatus.FORCE_CHANGE_PASSWORD:
+        return Outcome(user)
+    if not done.mfa_done:
+        step = mfa_step.begin(ctx, tx, user, flow_of(ctx, done))
+        if step is not None:
+            return Outcome(user, step=step)
     grant = tokens.TokenGrant(ctx.pool, ctx.client, user, tokens.group_names(tx, user),
                               int(ctx.auth.rt.clock.now()), new_uuid(ctx.auth.rt.random), ctx.issuer)
     return Outcome(user, grant, tokens.new_refresh_token(ctx.auth, tx, grant))
@@ -77,6 +79,8 @@ def finish(ctx: FlowContext, outcome: Outcome) -> dict[str, Any]:
     if outcome.grant is not None:
         return {"ChallengeParameters": {},
                 "AuthenticationResult": tokens.sign_tokens(ctx.auth, outcome.grant, outcome.refresh)}
+    if outcome.step is not None:
+        return issue(ctx, outcome.step)
     user = outcome.user
     session = new_session(
         ctx.auth, pool_id=ctx.pool.id, client_id=ctx.client.client_id, username=user.username,
@@ -88,6 +92,26 @@ def finish(ctx: FlowContext, outcome: Outcome) -> dict[str, Any]:
         "ChallengeParameters": new_password_parameters(ctx, user),
         "Session": seal(ctx.auth, session),
     }
+
+
+def issue(ctx: FlowContext, step: mfa_step.Step) -> dict[str, Any]:
+    """A challenge's response, after the transaction that stored its state committed: its code
+    is delivered first; if it cannot be, the challenge is withdrawn (its state row deleted, the
+    send not counted) and the caller gets CodeDeliveryFailureException."""
+    if step.message is not None:
+        try:
+            ctx.auth.rt.sender.send(step.message)
+        except DeliveryFailed:
+            with ctx.auth.rt.store.transaction() as tx:
+                mfa_step.withdraw(tx, step)
+            raise CodeDeliveryFailureException("Unable to deliver the authentication code.") from None
+    return {"ChallengeName": step.name, "ChallengeParameters": step.parameters,
+            "Session": seal(ctx.auth, step.session)}
+
+
+def flow_of(ctx: FlowContext, done: Completed) -> str:
+    """The sign-in's AuthFlow: the call's, or the one the answered session carried."""
+    return ctx.call.flow or (done.spent.flow if done.spent is not None else "")
 
 
 def _record(tx: Tx, ctx: FlowContext, done: Completed) -> None:

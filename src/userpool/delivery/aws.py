@@ -16,7 +16,7 @@ import importlib.util
 from typing import Any
 
 from userpool.model.entities import Message
-from userpool.model.errors import DeliveryFailed
+from userpool.model.ports import DeliveryFailed
 
 INSTALL_HINT = "pip install 'userpool[aws]'"
 
@@ -38,7 +38,7 @@ def _client(service: str, what: str, region: str | None, endpoint_url: str | Non
 
 def _failed(medium: str, service: str, error: Exception) -> DeliveryFailed:
     code = getattr(error, "response", {}).get("Error", {}).get("Code") if hasattr(error, "response") else None
-    return DeliveryFailed(medium, f"{service}: {code or type(error).__name__}")
+    return DeliveryFailed(f"{service}: {code or type(error).__name__}", medium=medium)
 
 
 class SesSender:

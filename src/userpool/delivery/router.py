@@ -4,8 +4,7 @@
 from __future__ import annotations
 
 from userpool.model.entities import Message
-from userpool.model.errors import DeliveryFailed
-from userpool.model.ports import MessageSender
+from userpool.model.ports import DeliveryFailed, MessageSender
 
 
 class MediumRouter:
@@ -21,4 +20,4 @@ class MediumRouter:
         elif message.medium == "SMS":
             self.sms.send(message)
         else:
-            raise DeliveryFailed(message.medium, "no sender for this medium")
+            raise DeliveryFailed("no sender for this medium", medium=message.medium)

@@ -17,7 +17,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 
 from userpool.model.entities import Message
-from userpool.model.errors import DeliveryFailed
+from userpool.model.ports import DeliveryFailed
 
 #: Cognito's sender when a pool has no ``EmailConfiguration.From``.
 COGNITO_DEFAULT_FROM = "no-reply@verificationemail.com"
@@ -73,12 +73,13 @@ class SmtpSender:
                     smtp.login(self.username, self.password or "")
                 smtp.send_message(mail, from_addr=envelope_from, to_addrs=[message.destination])
         except smtplib.SMTPResponseException as error:
-            raise DeliveryFailed("EMAIL", f"SMTP {self.host}:{self.port} answered {error.smtp_code}") from None
+            raise DeliveryFailed(f"SMTP {self.host}:{self.port} answered {error.smtp_code}", medium="EMAIL") from None
         except smtplib.SMTPRecipientsRefused as error:
             codes = sorted({code for code, _ in error.recipients.values()})
-            raise DeliveryFailed("EMAIL", f"SMTP {self.host}:{self.port} refused the recipient {codes}") from None
+            raise DeliveryFailed(f"SMTP {self.host}:{self.port} refused the recipient {codes}",
+                                 medium="EMAIL") from None
         except (smtplib.SMTPException, OSError, ValueError) as error:
-            raise DeliveryFailed("EMAIL", f"SMTP {self.host}:{self.port}: {type(error).__name__}") from None
+            raise DeliveryFailed(f"SMTP {self.host}:{self.port}: {type(error).__name__}", medium="EMAIL") from None
 
     def _connect(self) -> smtplib.SMTP:
         if self.security == "tls":

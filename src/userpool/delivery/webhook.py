@@ -7,7 +7,8 @@ Request: ``POST <url>``, ``Content-Type: application/json``, body (UTF-8 JSON)::
      "destination": "+15555550100" | "jane@example.com", "subject": str | null,
      "body": str, "html": bool, "text": str | null, "from": str | null, "replyTo": str | null,
      "purpose": "SIGN_UP" | "FORGOT_PASSWORD" | "VERIFY_EMAIL" | "VERIFY_PHONE_NUMBER" |
-                "ADMIN_CREATE_USER" | ..., "poolId": str, "username": str, "createdAt": int}
+                "ADMIN_CREATE_USER" | "MFA_SMS_MFA" | "MFA_EMAIL_OTP", "poolId": str, "username": str,
+     "createdAt": int}
 
 Header ``X-Userpool-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>``
 (the scheme Stripe uses): the receiver recomputes the HMAC over the timestamp, a dot and the raw
@@ -35,7 +36,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from userpool.model.entities import Message
-from userpool.model.errors import DeliveryFailed
+from userpool.model.ports import DeliveryFailed
 
 SIGNATURE_HEADER = "X-Userpool-Signature"
 MESSAGE_ID_HEADER = "X-Userpool-Message-Id"
@@ -125,14 +126,14 @@ class WebhookSender:
                 return
             what = attempt.error or f"HTTP {attempt.status}"
             if attempt.status is not None and attempt.status != 429 and attempt.status < 500:
-                raise DeliveryFailed(message.medium, f"webhook {self._where()} answered {what}")
+                raise DeliveryFailed(f"webhook {self._where()} answered {what}", medium=message.medium)
             wait = delay
             if attempt.retry_after is not None:
                 wait = max(attempt.retry_after, 0.0)
             if self._monotonic() + wait >= deadline:
                 raise DeliveryFailed(
-                    message.medium, f"webhook {self._where()}: {what} after {attempts} attempt(s) in "
-                    f"{self.max_time:g} s")
+                    f"webhook {self._where()}: {what} after {attempts} attempt(s) in {self.max_time:g} s",
+                    medium=message.medium)
             self._sleep(wait)
             delay *= 2
 

@@ -19,10 +19,9 @@ from userpool.model.errors import (
     CodeDeliveryFailureException,
     CodeMismatchException,
     CognitoError,
-    DeliveryFailed,
     ExpiredCodeException,
 )
-from userpool.model.ports import Tx
+from userpool.model.ports import DeliveryFailed, Tx
 
 VALIDITY = {
     CodePurpose.SIGN_UP: 24 * 3600,
@@ -132,7 +131,7 @@ def issue(
             else:
                 tx.delete_code(pool.id, user.username, purpose)
         for taken in counted:
-            limits.refund(tx, taken)
+            limits.refund(tx, taken.pool_id, taken.key, taken.action, started=taken.started)
 
     outbox.queue(messages.render(pool, user, purpose.value, medium, destination, code, text, now), undo)
 

@@ -34,6 +34,8 @@ HOURLY = {
     "ConfirmSignUp": 15,
     "ChangePassword": 5,
     "GetUserAttributeVerificationCode": 5,
+    # SMS / e-mail MFA codes sent (spec §2.6: every sign-in of an MFA user sends one).
+    "SendMfaCode": 10,
 }
 CODE_GUESSES = 5
 
@@ -90,12 +92,14 @@ def claim_counted(tx: Tx, pool_id: str, key: str) -> list[Taken]:
         return mine
 
 
-def refund(tx: Tx, taken: Taken) -> None:
-    """Gives back one call counted by ``take`` (its message could not be delivered, so the call
-    is not counted against the user), if its window is still the current one: a newer window owes nothing."""
-    window = tx.lock_limit(taken.pool_id, taken.key, taken.action)
-    if window.count > 0 and window.started == taken.started:
-        tx.save_limit(taken.pool_id, taken.key, taken.action, LimitWindow(window.started, window.count - 1))
+def refund(tx: Tx, pool_id: str, key: str, action: str, *, started: float | None = None) -> None:
+    """Gives back one call counted by ``take`` in an earlier transaction (its effect was undone:
+    a code that could not be delivered). Never below zero; with ``started`` (``Taken.started``,
+    the window the call was counted in) only while that window is current: a newer one owes
+    nothing."""
+    window = tx.lock_limit(pool_id, key, action)
+    if window.count and (started is None or window.started == started):
+        tx.save_limit(pool_id, key, action, LimitWindow(window.started, window.count - 1))
 
 
 def _guess_action(purpose: CodePurpose) -> str:

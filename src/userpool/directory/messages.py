@@ -22,6 +22,9 @@ DEFAULT_VERIFY_EMAIL = "Your verification code is {####}. "
 DEFAULT_VERIFY_SUBJECT = "Your verification code"
 DEFAULT_INVITE = "Your username is {username} and temporary password is {####}. "
 DEFAULT_INVITE_SUBJECT = "Your temporary password"
+DEFAULT_MFA_SMS = "Your authentication code is {####}. "
+DEFAULT_MFA_EMAIL = "Your authentication code is {####}. "
+DEFAULT_MFA_SUBJECT = "Your authentication code"
 
 
 def mask(medium: str, destination: str) -> str:
@@ -66,6 +69,15 @@ def invitation_text(pool: UserPool, medium: str) -> tuple[str, str | None]:
         return str(template.get("EmailMessage") or DEFAULT_INVITE), str(
             template.get("EmailSubject") or DEFAULT_INVITE_SUBJECT)
     return str(template.get("SMSMessage") or DEFAULT_INVITE), None
+
+
+def mfa_text(pool: UserPool, medium: str) -> tuple[str, str | None]:
+    """The MFA code message: ``SmsAuthenticationMessage`` for SMS, ``EmailMfaConfiguration``'s
+    Message and Subject for e-mail (SetUserPoolMfaConfig), else defaults."""
+    if medium == "EMAIL":
+        settings: Mapping[str, Any] = pool.config.get("EmailMfaConfiguration") or {}
+        return str(settings.get("Message") or DEFAULT_MFA_EMAIL), str(settings.get("Subject") or DEFAULT_MFA_SUBJECT)
+    return str(pool.config.get("SmsAuthenticationMessage") or DEFAULT_MFA_SMS), None
 
 
 #: An HTML tag, comment or character reference: a template holding one is HTML.

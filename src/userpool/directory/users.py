@@ -324,10 +324,19 @@ def promote_verified(tx: Tx, pool: UserPool, user: User, attribute: str, code: V
     value = code.value if code.value is not None else user.attributes.get(attribute)
     if not value:
         raise InvalidParameterException(f"Invalid attribute name or the attribute has no value: {attribute}")
+    verified = mark_verified(tx, pool, user, attribute, value, now)
+    tx.update_user(verified)
+    return verified
+
+
+def mark_verified(tx: Tx, pool: UserPool, user: User, attribute: str, value: str, now: float) -> User:
+    """The user with ``attribute`` = ``value``, verified, after a code sent to ``value`` was
+    redeemed (VerifyUserAttribute; an SMS MFA code verifies the number it went to, spec §3.6).
+    Alias uniqueness is checked at this moment (``claim_aliases``: AliasExistsException). The
+    caller writes the user back."""
     verified = replace(user, attributes={**user.attributes, attribute: value, VERIFIED_FLAGS[attribute]: "true"},
                        last_modified=now)
     claim_aliases(tx, pool, verified, force=False, now=now)
-    tx.update_user(verified)
     return verified
 
 

@@ -71,6 +71,13 @@ class SchemaAttribute:
     max_value: int | None = None
 
 
+#: MFA factors a user may have, by their challenge names (spec §5.9–5.13; e-mail is EMAIL_OTP, §10.6).
+SMS_MFA = "SMS_MFA"
+SOFTWARE_TOKEN_MFA = "SOFTWARE_TOKEN_MFA"
+EMAIL_OTP = "EMAIL_OTP"
+MFA_FACTORS = (SMS_MFA, SOFTWARE_TOKEN_MFA, EMAIL_OTP)
+
+
 @dataclass(frozen=True)
 class UserPool:
     """A user pool. ``config`` holds the ``UserPoolType`` settings as the API sent them."""
@@ -122,6 +129,21 @@ class UserPool:
     @property
     def mfa_configuration(self) -> str:
         return str(self.config.get("MfaConfiguration") or "OFF")
+
+    @property
+    def mfa_factors(self) -> tuple[str, ...]:
+        """The MFA factors the pool offers, in the order of MFA_FACTORS (spec §2.1): SMS when it
+        has an ``SmsConfiguration``, TOTP when ``SoftwareTokenMfaConfiguration.Enabled``, e-mail
+        when ``EmailMfaConfiguration`` is set (SetUserPoolMfaConfig / CreateUserPool keep them in
+        ``config`` under those names). None while ``MfaConfiguration`` is OFF."""
+        if self.mfa_configuration == "OFF":
+            return ()
+        offered = {
+            SMS_MFA: bool(self.config.get("SmsConfiguration")),
+            SOFTWARE_TOKEN_MFA: bool((self.config.get("SoftwareTokenMfaConfiguration") or {}).get("Enabled")),
+            EMAIL_OTP: bool(self.config.get("EmailMfaConfiguration")),
+        }
+        return tuple(name for name in MFA_FACTORS if offered[name])
 
     @property
     def allow_admin_create_user_only(self) -> bool:
@@ -224,24 +246,15 @@ class PasswordCredential:
     expires_at: float | None = None
 
 
-#: MFA factors a user may have, by their challenge names (spec §5.9–5.13; e-mail is EMAIL_OTP, §10.6).
-SMS_MFA = "SMS_MFA"
-SOFTWARE_TOKEN_MFA = "SOFTWARE_TOKEN_MFA"
-EMAIL_OTP = "EMAIL_OTP"
-MFA_FACTORS = (SMS_MFA, SOFTWARE_TOKEN_MFA, EMAIL_OTP)
-
-
 @dataclass(frozen=True)
 class SoftwareToken:
-    """A user's TOTP authenticator (RFC 6238; AssociateSoftwareToken / VerifySoftwareToken).
+    """A user's verified TOTP authenticator (RFC 6238): VerifySoftwareToken accepted a code.
 
-    ``secret`` is the raw shared key (sealed at rest). ``verified`` becomes true once
-    VerifySoftwareToken accepted a code; until then it is only associated. ``last_step`` is the
-    highest time step whose code was accepted: a code is accepted once (spec §5.12).
+    ``secret`` is the raw shared key (sealed at rest). ``last_step`` is the highest time step
+    whose code was accepted: each code is accepted once (spec §5.12).
     """
 
     secret: bytes
-    verified: bool = False
     friendly_name: str | None = None
     last_step: int = -1
 
@@ -249,13 +262,16 @@ class SoftwareToken:
 @dataclass(frozen=True)
 class MfaSettings:
     """A user's MFA factors (SetUserMFAPreference, spec §3.8): which are enabled, which one is
-    preferred (at most one), and the TOTP authenticator if one was associated."""
+    preferred (at most one), the verified TOTP authenticator, and a secret that
+    AssociateSoftwareToken handed out and VerifySoftwareToken has not confirmed yet (the
+    verified authenticator keeps working meanwhile)."""
 
     sms: bool = False
     software_token: bool = False
     email: bool = False
     preferred: str | None = None  # one of MFA_FACTORS, or None
     token: SoftwareToken | None = None
+    pending_secret: bytes | None = None
 
     @property
     def enabled(self) -> tuple[str, ...]:

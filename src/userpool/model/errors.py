@@ -159,15 +159,3 @@ class StoreConflict(Exception):
         self.what = what
         super().__init__(what)
 
-
-class DeliveryFailed(Exception):
-    """Raised by a ``MessageSender`` when a message could not be handed to its carrier (SMTP
-    server refused or unreachable, webhook down or answering 4xx, SES/SNS error). Not an API
-    error: ``directory.codes.Outbox`` undoes what was stored for the message and answers
-    ``CodeDeliveryFailureException``. ``reason`` is for the server's log and never holds the
-    message body (which holds a code)."""
-
-    def __init__(self, medium: str, reason: str) -> None:
-        self.medium = medium
-        self.reason = reason
-        super().__init__(f"{medium} delivery failed: {reason}")

@@ -51,10 +51,23 @@ class SecretBox(Protocol):
     def open(self, sealed: bytes, *, aad: bytes = b"") -> bytes: ...
 
 
+class DeliveryFailed(Exception):
+    """A ``MessageSender`` could not deliver the message (SMTP server refused or unreachable,
+    webhook down or answering 4xx, SES/SNS error). Not an API error: the caller answers
+    CodeDeliveryFailureException and undoes what the message was for
+    (``directory.codes.Outbox``, ``auth.mfa_step.withdraw``). ``reason`` is for the server's
+    log and never holds the message body (which holds a code); ``medium``: EMAIL or SMS."""
+
+    def __init__(self, reason: str, *, medium: str | None = None) -> None:
+        self.reason = reason
+        self.medium = medium
+        super().__init__(f"{medium} delivery failed: {reason}" if medium else reason)
+
+
 class MessageSender(Protocol):
     def send(self, message: Message) -> None:
         """Hands ``message`` to its carrier (outbox, SMTP, webhook, SES, SNS), or raises
-        ``errors.DeliveryFailed`` once it cannot. Never logs the body: it holds a code."""
+        ``DeliveryFailed`` once it cannot. Never logs the body: it holds a code."""
         ...
 
 
@@ -255,6 +268,11 @@ class LimitRepo(Protocol):
 class SessionRepo(Protocol):
     def consume_once(self, session_id: str, expires_at: float) -> bool:
         """Records that a single-use session was used; False if it was used before."""
+        ...
+
+    def release(self, session_id: str) -> None:
+        """Forgets that the session was used: only to undo a step whose effect was withdrawn
+        in the same transaction (a challenge whose code could not be delivered)."""
         ...
 
     def is_consumed(self, session_id: str) -> bool:

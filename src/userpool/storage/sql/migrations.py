@@ -129,13 +129,15 @@ def _add_code_values(conn: Connection) -> None:
 
 
 def _add_user_mfa(conn: Connection) -> None:
-    """6: ``users.mfa`` (factors and preference, JSON) and ``users.totp_secret`` (sealed)."""
+    """6: ``users.mfa`` (factors and preference, JSON), ``users.totp_secret`` and
+    ``users.totp_pending`` (sealed)."""
     present = {column["name"] for column in inspect(conn).get_columns(users.name)}
     blob = "BYTEA" if conn.dialect.name == "postgresql" else "BLOB"
     if "mfa" not in present:
         conn.execute(text("ALTER TABLE users ADD COLUMN mfa TEXT"))
-    if "totp_secret" not in present:
-        conn.execute(text(f"ALTER TABLE users ADD COLUMN totp_secret {blob}"))
+    for column in ("totp_secret", "totp_pending"):
+        if column not in present:
+            conn.execute(text(f"ALTER TABLE users ADD COLUMN {column} {blob}"))
 
 
 #: ``STEPS[n]`` brings a database at version ``n - 1`` to version ``n`` (n >= 2).

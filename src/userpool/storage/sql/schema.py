@@ -9,7 +9,7 @@ Conventions that make both databases behave the same:
   values (pool config, schema, user attributes, password history) are JSON in ``TEXT``.
 - ``clients.secret`` and ``signing_keys.private_pem`` hold ``SecretBox``-sealed bytes, as do
   ``users.password_verifier`` and the verifiers in ``password_history`` (bound to their user), and
-  ``users.totp_secret``.
+  ``users.totp_secret`` / ``users.totp_pending``.
 - Children reference their pool or user with ``ON DELETE CASCADE``; the repositories also delete
   children explicitly, so correctness never depends on SQLite's per-connection FK pragma.
 """
@@ -95,9 +95,11 @@ users = Table(
     Column("password_history", Text, nullable=False),
     Column("tokens_revoked_at", Double, nullable=True),
     Column("attributes", Text, nullable=False),
-    # MFA factors and preference as JSON (NULL: none); the TOTP secret sealed like a verifier.
+    # MFA factors and preference as JSON (NULL: none); the verified TOTP secret and the one
+    # AssociateSoftwareToken handed out, each sealed like a verifier.
     Column("mfa", Text, nullable=True),
     Column("totp_secret", LargeBinary, nullable=True),
+    Column("totp_pending", LargeBinary, nullable=True),
     PrimaryKeyConstraint("pool_id", "username"),
     _pool_fk(),
 )

@@ -73,6 +73,9 @@ class SessionRepoMixin(TxBase):
     def consume_once(self, session_id: str, expires_at: float) -> bool:
         return self._insert_ignore(used_sessions, {"session_id": session_id, "expires_at": expires_at})
 
+    def release(self, session_id: str) -> None:
+        self._conn.execute(delete(used_sessions).where(used_sessions.c.session_id == session_id))
+
     def is_consumed(self, session_id: str) -> bool:
         return self._first(_SESSION_USED, {"session_id": session_id}) is not None
 

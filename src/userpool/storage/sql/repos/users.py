@@ -25,6 +25,7 @@ from userpool.storage.sql.repos.filters import user_filter_query
 from userpool.storage.sql.repos.verifiers import (
     PASSWORD,
     PASSWORD_HISTORY,
+    TOTP_PENDING,
     TOTP_SECRET,
     open_verifier,
     seal_verifier,
@@ -199,6 +200,8 @@ def user_row(user: User, box: SecretBox) -> dict[str, Any]:
         "mfa": _mfa_json(user.mfa),
         "totp_secret": None if user.mfa.token is None else seal_verifier(
             box, user.mfa.token.secret, TOTP_SECRET, pool_id, username, salt=b""),
+        "totp_pending": None if user.mfa.pending_secret is None else seal_verifier(
+            box, user.mfa.pending_secret, TOTP_PENDING, pool_id, username, salt=b""),
     }
 
 
@@ -242,8 +245,7 @@ def _mfa_json(mfa: MfaSettings) -> str | None:
     token = mfa.token
     return dump_json({
         "sms": mfa.sms, "software_token": mfa.software_token, "email": mfa.email, "preferred": mfa.preferred,
-        "token": None if token is None else {
-            "verified": token.verified, "friendly_name": token.friendly_name, "last_step": token.last_step},
+        "token": None if token is None else {"friendly_name": token.friendly_name, "last_step": token.last_step},
     })
 
 
@@ -251,14 +253,16 @@ def _mfa_from(row: Any, box: SecretBox) -> MfaSettings:
     if row.mfa is None:
         return _NO_MFA
     raw = load_json(row.mfa)
-    token = None
+    token = pending = None
     if raw.get("token") is not None and row.totp_secret is not None:
         secret = open_verifier(box, bytes(row.totp_secret), TOTP_SECRET, row.pool_id, row.username, salt=b"")
-        token = SoftwareToken(secret=secret, verified=bool(raw["token"]["verified"]),
-                              friendly_name=raw["token"].get("friendly_name"),
+        token = SoftwareToken(secret=secret, friendly_name=raw["token"].get("friendly_name"),
                               last_step=int(raw["token"].get("last_step", -1)))
+    if row.totp_pending is not None:
+        pending = open_verifier(box, bytes(row.totp_pending), TOTP_PENDING, row.pool_id, row.username, salt=b"")
     return MfaSettings(sms=bool(raw.get("sms")), software_token=bool(raw.get("software_token")),
-                       email=bool(raw.get("email")), preferred=raw.get("preferred"), token=token)
+                       email=bool(raw.get("email")), preferred=raw.get("preferred"), token=token,
+                       pending_secret=pending)
 
 
 def _credential_json(box: SecretBox, pool_id: str, username: str, credential: PasswordCredential) -> dict[str, Any]:

@@ -20,8 +20,10 @@ from userpool.model.ports import SecretBox
 PASSWORD = "password"
 PASSWORD_HISTORY = "password-history"
 DEVICE = "device"
-#: Not a verifier but sealed the same way: a user's TOTP shared secret (salt: empty).
+#: Not verifiers but sealed the same way (salt: empty): a user's verified TOTP shared secret,
+#: and one associated but not verified yet.
 TOTP_SECRET = "totp-secret"
+TOTP_PENDING = "totp-pending"
 
 
 def binding(kind: str, *owner: str, salt: bytes) -> bytes:
