@@ -15,7 +15,7 @@ from typing import Any
 from userpool.settings import ENV_PREFIX, Settings, from_environment, is_loopback, split_list
 
 SETTINGS_FILE_ENV = "USERPOOL_SETTINGS_FILE"
-_LIST_FLAGS = ("admin_credentials", "cors_origins", "cors_admin_origins", "trusted_proxies", "quota")
+_LIST_FLAGS = ("admin_credentials", "cors_origins", "cors_admin_origins", "trusted_proxies", "quota", "lambda_function")
 
 
 def _serve_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -44,6 +44,12 @@ def _serve_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type
                        help="request-rate quotas per user pool and operation category (default on)")
     serve.add_argument("--quota", action="append", metavar="CATEGORY=RATE[/BURST]",
                        help="override one category's quota, e.g. UserAuthentication=200/1000 (repeatable)")
+    serve.add_argument("--lambda-endpoint", dest="lambda_endpoint", metavar="URL",
+                       help="Lambda Invoke API endpoint for trigger functions (Lambda RIE, SAM local, LocalStack); "
+                            "default AWS Lambda in the function ARN's region")
+    serve.add_argument("--lambda-function", dest="lambda_function", action="append", metavar="NAME=module:function",
+                       help="run the trigger function NAME (an ARN's function name) as this Python callable in "
+                            "the server process, for development (repeatable)")
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
@@ -71,7 +77,8 @@ def serve(settings: Settings) -> int:
         settings.check_trusted_proxies()
         credentials = settings.credentials()
         _check_quotas(settings)
-    except ValueError as err:
+        triggers = _check_triggers(settings)
+    except (ValueError, RuntimeError) as err:
         print(f"userpool: {err}", file=sys.stderr)
         return 2
     # Each worker opens the store and migrates under a database lock (safe when they race), so the
@@ -90,6 +97,7 @@ def serve(settings: Settings) -> int:
     if settings.quotas == "off":
         print("WARNING: --quotas off: no request-rate quotas (TooManyRequestsException is never raised).")
     print("NOTE: codes and invitations go to the development outbox (`userpool outbox`), not to users.")
+    print(f"triggers: {triggers}")
     sys.stdout.flush()
     private_dir = _hand_settings_to_workers(settings)
     try:
@@ -130,6 +138,23 @@ def _check_quotas(settings: Settings) -> None:
         from userpool.wire.quotas import configure
 
         configure(settings.quota)
+
+
+def _check_triggers(settings: Settings) -> str:
+    """Refuse a bad ``--lambda-endpoint`` or ``--lambda-function`` before any worker starts: every
+    in-process callable must import (ValueError), boto3 must be there for an endpoint
+    (RuntimeError). Returns the line that says where trigger functions run."""
+    from userpool.triggers.in_process import load_functions
+    from userpool.triggers.lambda_invoker import require_boto3
+
+    settings.check_lambda_endpoint()
+    names = sorted(load_functions(settings.lambda_functions()))
+    if settings.lambda_endpoint:
+        require_boto3("--lambda-endpoint")
+    where = f"the Lambda endpoint {settings.lambda_endpoint}" if settings.lambda_endpoint else "AWS Lambda"
+    if names:
+        return f"{', '.join(names)} in process; other functions through {where}"
+    return f"functions through {where}"
 
 
 def worker_app() -> Any:

@@ -11,10 +11,11 @@ import json
 import os
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
+from urllib.parse import urlsplit
 
 ENV_PREFIX = "USERPOOL_"
 # Settings held as lists: a comma-separated value in the environment, a JSON list in the settings file.
-_LISTS = ("admin_credentials", "cors_origins", "cors_admin_origins", "trusted_proxies", "quota")
+_LISTS = ("admin_credentials", "cors_origins", "cors_admin_origins", "trusted_proxies", "quota", "lambda_function")
 _FLAGS = ("insecure_accept_any_signature",)
 
 
@@ -49,6 +50,8 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()  # CIDRs whose X-Forwarded-Host/-Proto are believed
     quotas: str = "on"  # request-rate quotas (spec §9.2): "on" or "off"
     quota: tuple[str, ...] = ()  # "CATEGORY=RATE[/BURST]" overrides of the default quotas
+    lambda_endpoint: str | None = None  # Lambda Invoke API endpoint; default AWS Lambda in the ARN's region
+    lambda_function: tuple[str, ...] = ()  # "NAME=module:function": trigger functions run in-process
 
     @property
     def rate_table_path(self) -> str:
@@ -97,6 +100,27 @@ class Settings:
                 ipaddress.ip_network(cidr, strict=False)
             except ValueError:
                 raise ValueError(f"--trusted-proxies: {cidr!r} is not an IP address or CIDR block") from None
+
+    def lambda_functions(self) -> dict[str, str]:
+        """Function name → ``module:function`` of ``--lambda-function`` (ValueError for a bad entry)."""
+        functions: dict[str, str] = {}
+        for item in self.lambda_function:
+            name, sep, spec = item.partition("=")
+            name, spec = name.strip(), spec.strip()
+            if not sep or not name or not spec:
+                raise ValueError(f"--lambda-function must look like NAME=module:function, got {item!r}")
+            if name in functions:
+                raise ValueError(f"--lambda-function: function {name!r} is mapped twice")
+            functions[name] = spec
+        return functions
+
+    def check_lambda_endpoint(self) -> None:
+        """ValueError when ``--lambda-endpoint`` is not an http(s) URL with a host."""
+        if self.lambda_endpoint is None:
+            return
+        parts = urlsplit(self.lambda_endpoint)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"--lambda-endpoint must be an http:// or https:// URL, got {self.lambda_endpoint!r}")
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
