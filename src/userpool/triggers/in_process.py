@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from userpool.model.errors import TriggerFunctionError
+from userpool.model.errors import TriggerFunctionError, TriggerUnreachable
 from userpool.triggers.invocation import ATTEMPTS, TIMED_OUT, AttemptFailed, decode_answer, function_name, with_retries
 
 Handler = Callable[[Any, Any], Any]
@@ -94,7 +94,9 @@ class InProcessInvoker:
 
     def invoke(self, function_arn: str, event: Mapping[str, Any], *, timeout: float) -> dict[str, Any]:
         name = function_name(function_arn)
-        handler = self.functions[name]
+        handler = self.functions.get(name)
+        if handler is None:  # what Lambda answers for a function that does not exist
+            raise TriggerUnreachable("ResourceNotFoundException")
         payload = json.dumps(event)
         return with_retries(
             function_arn, lambda: self._attempt(handler, name, function_arn, payload, timeout), self.attempts)
