@@ -7,20 +7,28 @@ import pytest
 
 from userpool.model.errors import TriggerBadResponse, TriggerFunctionError, TriggerUnreachable
 from userpool.triggers.in_process import load_function, load_functions
-from userpool.triggers.invocation import AttemptFailed, decode_answer, function_name, region_of, with_retries
+from userpool.triggers.invocation import (
+    AttemptFailed,
+    decode_answer,
+    function_name,
+    qualifier_of,
+    region_of,
+    with_retries,
+)
 
 
-@pytest.mark.parametrize(("arn", "name", "region"), [
-    ("arn:aws:lambda:eu-west-2:123456789012:function:pre-sign-up", "pre-sign-up", "eu-west-2"),
-    ("arn:aws:lambda:us-east-1:123456789012:function:define:live", "define", "us-east-1"),
-    ("arn:aws:lambda:us-east-1:123456789012:function:define:7", "define", "us-east-1"),
-    ("arn:aws-cn:lambda:cn-north-1:123456789012:function:f", "f", "cn-north-1"),
-    ("pre-sign-up", "pre-sign-up", None),
-    ("arn:aws:sns:us-east-1:123456789012:topic", "arn:aws:sns:us-east-1:123456789012:topic", None),
+@pytest.mark.parametrize(("arn", "name", "region", "qualifier"), [
+    ("arn:aws:lambda:eu-west-2:123456789012:function:pre-sign-up", "pre-sign-up", "eu-west-2", None),
+    ("arn:aws:lambda:us-east-1:123456789012:function:define:live", "define", "us-east-1", "live"),
+    ("arn:aws:lambda:us-east-1:123456789012:function:define:7", "define", "us-east-1", "7"),
+    ("arn:aws-cn:lambda:cn-north-1:123456789012:function:f", "f", "cn-north-1", None),
+    ("pre-sign-up", "pre-sign-up", None, None),
+    ("arn:aws:sns:us-east-1:123456789012:topic", "arn:aws:sns:us-east-1:123456789012:topic", None, None),
 ])
-def test_arn_parts(arn: str, name: str, region: str | None) -> None:
+def test_arn_parts(arn: str, name: str, region: str | None, qualifier: str | None) -> None:
     assert function_name(arn) == name
     assert region_of(arn) == region
+    assert qualifier_of(arn) == qualifier
 
 
 @pytest.mark.parametrize(("payload", "invalid_json"), [

@@ -139,11 +139,30 @@ def test_the_region_of_the_arn_signs_the_request(endpoint: LambdaEndpoint) -> No
     assert [scope[0] for scope in scopes] == ["AKIDTRIGGERTEST"] * 3
     assert [(scope[2], scope[3]) for scope in scopes] == [
         ("eu-west-2", "lambda"), ("ca-central-1", "lambda"), ("ap-south-1", "lambda")]
+    # an endpoint gets the function's name, as the emulators know their functions
     paths = [unquote(call.path) for call in endpoint.calls_to("fill_response")]
-    assert paths[0] == f"/2015-03-31/functions/{arn('fill_response', 'eu-west-2')}/invocations"
-    assert paths[2] == "/2015-03-31/functions/fill_response/invocations"
+    assert paths == ["/2015-03-31/functions/fill_response/invocations"] * 3
     assert {call.headers["X-Amz-Invocation-Type"] for call in endpoint.calls_to("fill_response")} == {
         "RequestResponse"}
+
+
+def test_aws_lambda_gets_the_whole_arn(endpoint: LambdaEndpoint, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without --lambda-endpoint the client talks to AWS Lambda; boto3's own endpoint setting
+    (AWS_ENDPOINT_URL_LAMBDA) points it at the test endpoint to see what AWS would get."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL_LAMBDA", endpoint.url)
+    invoker = LambdaInvoker(default_region="us-east-1")
+    answer = invoker.invoke(f"{arn('fill_response', 'ca-central-1')}:live", EVENT, timeout=5)
+    assert answer["response"]["autoConfirmUser"] is True
+    (call,) = endpoint.calls_to("fill_response")
+    assert unquote(call.path) == f"/2015-03-31/functions/{arn('fill_response', 'ca-central-1')}:live/invocations"
+    scope = call.headers["Authorization"].split("Credential=")[1].split(",")[0].split("/")
+    assert (scope[2], scope[3]) == ("ca-central-1", "lambda")
+
+
+def test_a_qualified_arn_sends_its_qualifier(endpoint: LambdaEndpoint) -> None:
+    LambdaInvoker(endpoint_url=endpoint.url).invoke(f"{arn('fill_response')}:live", EVENT, timeout=5)
+    (call,) = endpoint.calls_to("fill_response")
+    assert call.path == "/2015-03-31/functions/fill_response/invocations?Qualifier=live"
 
 
 def test_no_credentials_with_an_endpoint_sends_unsigned(

@@ -79,6 +79,12 @@ def function_name(function_arn: str) -> str:
     return parts[6] if parts else function_arn
 
 
+def qualifier_of(function_arn: str) -> str | None:
+    """The version or alias an ARN names after the function name, if any."""
+    parts = _arn_parts(function_arn)
+    return parts[7] if parts and len(parts) == 8 and parts[7] else None
+
+
 def region_of(function_arn: str) -> str | None:
     """The region an ARN names; None for a bare name (or an ARN with an empty region)."""
     parts = _arn_parts(function_arn)

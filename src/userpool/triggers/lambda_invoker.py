@@ -2,8 +2,12 @@
 client — the optional extra ``pip install 'userpool[aws]'``, imported at the first invocation.
 
 Against AWS Lambda by default, or any endpoint speaking the Invoke API (``--lambda-endpoint``:
-the AWS Lambda runtime interface emulator, SAM local, LocalStack). The region is the ARN's
-(the server's region for a bare function name); credentials come from boto3's usual chain
+the AWS Lambda runtime interface emulator, SAM local, LocalStack). AWS Lambda gets the whole
+ARN as ``FunctionName``; an endpoint gets the ARN's function name (and its version or alias as
+``Qualifier``), because the emulators know their functions by name: the runtime interface
+emulator serves ``/2015-03-31/functions/<AWS_LAMBDA_FUNCTION_NAME>/invocations`` (and
+``function``) only, SAM local its template's function names. The region is the ARN's (the
+server's region for a bare function name); credentials come from boto3's usual chain
 (environment, shared files, instance or task role). With an endpoint and no credentials at all
 the requests go unsigned: local emulators accept them, and without credentials there is nothing
 to sign with anyway.
@@ -26,7 +30,17 @@ from typing import Any
 import orjson
 
 from userpool.model.errors import TriggerFunctionError, TriggerUnreachable
-from userpool.triggers.invocation import ATTEMPTS, TIMED_OUT, AttemptFailed, decode_answer, log, region_of, with_retries
+from userpool.triggers.invocation import (
+    ATTEMPTS,
+    TIMED_OUT,
+    AttemptFailed,
+    decode_answer,
+    function_name,
+    log,
+    qualifier_of,
+    region_of,
+    with_retries,
+)
 
 INSTALL_HINT = "pip install 'userpool[aws]'"
 #: The reason given when the endpoint cannot be reached at all.
@@ -52,10 +66,16 @@ class LambdaInvoker:
 
     def invoke(self, function_arn: str, event: Mapping[str, Any], *, timeout: float) -> dict[str, Any]:
         client = self._client(region_of(function_arn) or self.default_region, timeout)
+        target: dict[str, str] = {"FunctionName": function_arn}
+        if self.endpoint_url is not None:
+            target = {"FunctionName": function_name(function_arn)}
+            qualifier = qualifier_of(function_arn)
+            if qualifier:
+                target["Qualifier"] = qualifier
         payload = json.dumps(event).encode()
-        return with_retries(function_arn, lambda: self._attempt(client, function_arn, payload), self.attempts)
+        return with_retries(function_arn, lambda: self._attempt(client, function_arn, target, payload), self.attempts)
 
-    def _attempt(self, client: Any, function_arn: str, payload: bytes) -> dict[str, Any]:
+    def _attempt(self, client: Any, function_arn: str, target: dict[str, str], payload: bytes) -> dict[str, Any]:
         from botocore.exceptions import (
             BotoCoreError,
             ClientError,
@@ -66,7 +86,7 @@ class LambdaInvoker:
         from botocore.exceptions import ConnectionError as BotoConnectionError
 
         try:
-            answer = client.invoke(FunctionName=function_arn, InvocationType="RequestResponse", Payload=payload)
+            answer = client.invoke(**target, InvocationType="RequestResponse", Payload=payload)
             body: bytes = answer["Payload"].read()
         except (ReadTimeoutError, ConnectTimeoutError) as error:
             raise AttemptFailed(TIMED_OUT, repr(error)) from None
