@@ -57,6 +57,8 @@ class LambdaEndpoint:
         self.handlers = dict(handlers)
         self.region = region
         self.failures: dict[str, tuple[int, str]] = {}
+        #: False: a function's error comes without X-Amz-Function-Error, as some emulator versions send it
+        self.error_header = True
         self.invocations: list[Invocation] = []
         self._lock = threading.Lock()
         endpoint = self
@@ -130,8 +132,10 @@ class LambdaEndpoint:
                         stack: list[str]) -> None:
         body = {"errorMessage": message, "errorType": error_type, "requestId": context.aws_request_id,
                 "stackTrace": stack}
-        self._answer(request, 200, {"X-Amz-Function-Error": "Unhandled", "X-Amz-Executed-Version": "$LATEST"},
-                     json.dumps(body).encode())
+        headers = {"X-Amz-Executed-Version": "$LATEST"}
+        if self.error_header:
+            headers["X-Amz-Function-Error"] = "Unhandled"
+        self._answer(request, 200, headers, json.dumps(body).encode())
 
     @staticmethod
     def _answer(request: BaseHTTPRequestHandler, status: int, headers: Mapping[str, str], body: bytes) -> None:

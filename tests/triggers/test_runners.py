@@ -95,6 +95,13 @@ def test_a_function_error_is_final(runner: TriggerInvoker, name: str, message: s
     assert len(functions.calls(name)) == 1  # an answer, even an error, is not retried
 
 
+def test_an_unmarked_error_envelope_from_an_endpoint(endpoint: LambdaEndpoint) -> None:
+    endpoint.error_header = False
+    with pytest.raises(TriggerFunctionError, match=r"^Sign-ups from example\.org are closed\.$"):
+        LambdaInvoker(endpoint_url=endpoint.url).invoke(arn("refuse"), EVENT, timeout=5)
+    assert len(endpoint.calls_to("refuse")) == 1
+
+
 @pytest.mark.parametrize(("name", "invalid_json"), [
     ("answer_nan", True), ("answer_garbage", True), ("answer_nothing", False), ("answer_list", False),
 ])

@@ -12,6 +12,10 @@ server's region for a bare function name); credentials come from boto3's usual c
 the requests go unsigned: local emulators accept them, and without credentials there is nothing
 to sign with anyway.
 
+A function's error is an answer marked ``X-Amz-Function-Error``; from an endpoint also an
+unmarked answer that is nothing but Lambda's error envelope (``{"errorMessage", "errorType",
+...}``), as some emulator versions send it.
+
 Each attempt is limited to the trigger timeout, connecting and reading alike; botocore's own
 retries are off because Cognito's retry rule applies (``invocation.with_retries``): timeouts,
 connection failures, throttling and 5xx answers are retried, other Lambda errors
@@ -104,7 +108,11 @@ class LambdaInvoker:
             raise TriggerUnreachable(type(error).__name__) from None
         if answer.get("FunctionError"):
             raise TriggerFunctionError(_error_message(body, str(answer["FunctionError"])))
-        return decode_answer(body)
+        decoded = decode_answer(body)
+        if self.endpoint_url is not None and _is_error_envelope(decoded):
+            # some runtime interface emulator versions send a function's error without the header
+            raise TriggerFunctionError(_error_message(body, "Unhandled"))
+        return decoded
 
     def _client(self, region: str, timeout: float) -> Any:
         key = (region, timeout)
@@ -131,6 +139,14 @@ class LambdaInvoker:
             max_pool_connections=32, **({"signature_version": UNSIGNED} if unsigned else {}),
         )
         return session.client("lambda", region_name=region, endpoint_url=self.endpoint_url, config=config)
+
+
+_ERROR_ENVELOPE = frozenset(("errorMessage", "errorType", "requestId", "stackTrace", "trace", "cause"))
+
+
+def _is_error_envelope(answer: Mapping[str, Any]) -> bool:
+    """The body a Lambda runtime posts for a function's error, and nothing else."""
+    return "errorType" in answer and isinstance(answer.get("errorMessage"), str) and set(answer) <= _ERROR_ENVELOPE
 
 
 def _error_message(body: bytes, function_error: str) -> str:
