@@ -1,4 +1,4 @@
-"""Composition root: settings → store, keys, delivery, clock, randomness → ASGI app.
+"""Composition root: settings → store, keys, delivery, triggers, clock, randomness → ASGI app.
 
 The only module (with ``cli.py``) that imports every room.
 """
@@ -21,6 +21,9 @@ from userpool.settings import Settings
 from userpool.storage import open_store
 from userpool.storage.rate_table import RateTable
 from userpool.storage.sql.engine import normalise_url
+from userpool.triggers.in_process import InProcessInvoker, load_functions
+from userpool.triggers.lambda_invoker import LambdaInvoker
+from userpool.triggers.router import TriggerRouter
 from userpool.wire.cors import CorsPolicy
 from userpool.wire.forwarding import BaseUrlPolicy
 from userpool.wire.quotas import QuotaGate, configure
@@ -50,7 +53,7 @@ def build_services(settings: Settings) -> Services:
     store = open_store(settings.database_url, AesGcmSecretBox(derive_key(key, "secret-box"), os.urandom))
     rt = Runtime(
         store=store, clock=SystemClock(), random=SystemRandom(), sender=message_sender(settings),
-        code_pepper=derive_key(key, "code-pepper"), region=settings.region,
+        code_pepper=derive_key(key, "code-pepper"), region=settings.region, triggers=trigger_runner(settings),
     )
     auth = AuthRuntime(
         rt=rt, sealer=Sealer(derive_key(key, "auth-session")), keys=PoolKeys(store),
@@ -95,6 +98,15 @@ def message_sender(settings: Settings) -> MessageSender:
 
 def delivers_over_network(settings: Settings) -> bool:
     return (settings.email_delivery, settings.sms_delivery) != ("outbox", "outbox")
+
+
+def trigger_runner(settings: Settings) -> TriggerRouter:
+    """Trigger functions mapped by ``--lambda-function`` run in process, every other one through
+    the Lambda Invoke API (``--lambda-endpoint``, or AWS Lambda in the ARN's region)."""
+    return TriggerRouter(
+        InProcessInvoker(load_functions(settings.lambda_functions())),
+        LambdaInvoker(endpoint_url=settings.lambda_endpoint, default_region=settings.region),
+    )
 
 
 def build_app(settings: Settings):  # type: ignore[no-untyped-def]

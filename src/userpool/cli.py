@@ -26,7 +26,7 @@ from userpool.settings import (
 )
 
 SETTINGS_FILE_ENV = "USERPOOL_SETTINGS_FILE"
-_LIST_FLAGS = ("admin_credentials", "cors_origins", "cors_admin_origins", "trusted_proxies", "quota")
+_LIST_FLAGS = ("admin_credentials", "cors_origins", "cors_admin_origins", "trusted_proxies", "quota", "lambda_function")
 
 
 def _serve_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -55,6 +55,12 @@ def _serve_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type
                        help="request-rate quotas per user pool and operation category (default on)")
     serve.add_argument("--quota", action="append", metavar="CATEGORY=RATE[/BURST]",
                        help="override one category's quota, e.g. UserAuthentication=200/1000 (repeatable)")
+    serve.add_argument("--lambda-endpoint", dest="lambda_endpoint", metavar="URL",
+                       help="Lambda Invoke API endpoint for trigger functions (Lambda RIE, SAM local, LocalStack); "
+                            "default AWS Lambda in the function ARN's region")
+    serve.add_argument("--lambda-function", dest="lambda_function", action="append", metavar="NAME=module:function",
+                       help="run the trigger function NAME (an ARN's function name) as this Python callable in "
+                            "the server process, for development (repeatable)")
     _delivery_flags(serve.add_argument_group(
         "message delivery", "where codes and invitations go (README: Delivering messages); every flag also "
         "reads USERPOOL_<NAME>, e.g. USERPOOL_SMTP_PASSWORD, USERPOOL_WEBHOOK_SECRET"))
@@ -120,7 +126,8 @@ def serve(settings: Settings) -> int:
         credentials = settings.credentials()
         _check_quotas(settings)
         settings = settings.read_secret_files()
-    except (ValueError, OSError) as err:
+        triggers = _check_triggers(settings)
+    except (ValueError, OSError, RuntimeError) as err:
         print(f"userpool: {err}", file=sys.stderr)
         return 2
     refusal = settings.delivery_refusal()
@@ -151,6 +158,7 @@ def serve(settings: Settings) -> int:
     if "webhook" in (settings.email_delivery, settings.sms_delivery) and (settings.webhook_url or "").startswith(
             "http://") and not is_loopback(urlsplit(settings.webhook_url or "").hostname or ""):
         print("WARNING: --webhook-url is plain http: codes cross the network unencrypted.")
+    print(f"triggers: {triggers}")
     sys.stdout.flush()
     private_dir = _hand_settings_to_workers(settings)
     try:
@@ -191,6 +199,23 @@ def _check_quotas(settings: Settings) -> None:
         from userpool.wire.quotas import configure
 
         configure(settings.quota)
+
+
+def _check_triggers(settings: Settings) -> str:
+    """Refuse a bad ``--lambda-endpoint`` or ``--lambda-function`` before any worker starts: every
+    in-process callable must import (ValueError), boto3 must be there for an endpoint
+    (RuntimeError). Returns the line that says where trigger functions run."""
+    from userpool.triggers.in_process import load_functions
+    from userpool.triggers.lambda_invoker import require_boto3
+
+    settings.check_lambda_endpoint()
+    names = sorted(load_functions(settings.lambda_functions()))
+    if settings.lambda_endpoint:
+        require_boto3("--lambda-endpoint")
+    where = f"the Lambda endpoint {settings.lambda_endpoint}" if settings.lambda_endpoint else "AWS Lambda"
+    if names:
+        return f"{', '.join(names)} in process; other functions through {where}"
+    return f"functions through {where}"
 
 
 def worker_app() -> Any:

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 ENV_PREFIX = "USERPOOL_"
 # Settings held as lists: a comma-separated value in the environment, a JSON list in the settings file.
-_LISTS = ("admin_credentials", "cors_origins", "cors_admin_origins", "trusted_proxies", "quota")
+_LISTS = ("admin_credentials", "cors_origins", "cors_admin_origins", "trusted_proxies", "quota", "lambda_function")
 _FLAGS = ("insecure_accept_any_signature",)
 _INTS = ("port", "workers", "smtp_port")
 _FLOATS = ("smtp_timeout", "webhook_timeout", "webhook_max_time")
@@ -80,6 +80,8 @@ class Settings:
     sns_region: str | None = None
     sns_endpoint_url: str | None = None
     sns_sender_id: str | None = None
+    lambda_endpoint: str | None = None  # Lambda Invoke API endpoint; default AWS Lambda in the ARN's region
+    lambda_function: tuple[str, ...] = ()  # "NAME=module:function": trigger functions run in-process
 
     @property
     def rate_table_path(self) -> str:
@@ -198,6 +200,27 @@ class Settings:
                 return f"webhook {parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port else "")
             return kind
         return f"e-mail -> {way(self.email_delivery)}; SMS -> {way(self.sms_delivery)}"
+
+    def lambda_functions(self) -> dict[str, str]:
+        """Function name → ``module:function`` of ``--lambda-function`` (ValueError for a bad entry)."""
+        functions: dict[str, str] = {}
+        for item in self.lambda_function:
+            name, sep, spec = item.partition("=")
+            name, spec = name.strip(), spec.strip()
+            if not sep or not name or not spec:
+                raise ValueError(f"--lambda-function must look like NAME=module:function, got {item!r}")
+            if name in functions:
+                raise ValueError(f"--lambda-function: function {name!r} is mapped twice")
+            functions[name] = spec
+        return functions
+
+    def check_lambda_endpoint(self) -> None:
+        """ValueError when ``--lambda-endpoint`` is not an http(s) URL with a host."""
+        if self.lambda_endpoint is None:
+            return
+        parts = urlsplit(self.lambda_endpoint)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"--lambda-endpoint must be an http:// or https:// URL, got {self.lambda_endpoint!r}")
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))

@@ -1,4 +1,4 @@
-"""What the directory and auth rooms run on: the store, time, randomness, delivery.
+"""What the directory and auth rooms run on: the store, time, randomness, delivery, triggers.
 
 Built once by the composition root (``bootstrap.py``) from adapters that implement the
 ``model.ports`` interfaces; tests build it with a SQLite store, a fixed clock and a seeded
@@ -7,9 +7,20 @@ random source.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
-from userpool.model.ports import Clock, MessageSender, Random, Store
+from userpool.model.errors import TriggerUnreachable
+from userpool.model.ports import Clock, MessageSender, Random, Store, TriggerInvoker
+
+
+class NoTriggerRunner:
+    """The ``TriggerInvoker`` of a runtime built without one: every invocation is unreachable
+    (a pool that names a trigger then answers UnexpectedLambdaException, never skips it)."""
+
+    def invoke(self, function_arn: str, event: Mapping[str, Any], *, timeout: float) -> dict[str, Any]:
+        raise TriggerUnreachable("no trigger runner")
 
 
 @dataclass(frozen=True)
@@ -21,3 +32,4 @@ class Runtime:
     code_pepper: bytes
     region: str = "us-east-1"
     account_id: str = "000000000000"
+    triggers: TriggerInvoker = field(default_factory=NoTriggerRunner)

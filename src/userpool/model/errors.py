@@ -148,6 +148,35 @@ InvalidSignatureException = _error(
 IncompleteSignatureException = _error("IncompleteSignatureException")
 
 
+class TriggerFailure(Exception):
+    """A Lambda trigger could not give an answer (not an API error: ``directory/triggers.py``
+    maps each kind to Cognito's error, spec §7.5). Raised by a ``TriggerInvoker``."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(message)
+
+
+class TriggerFunctionError(TriggerFailure):
+    """The function ran and returned an error: Lambda's ``FunctionError`` (header
+    ``X-Amz-Function-Error``) with the ``errorMessage`` of its payload as ``message``."""
+
+
+class TriggerUnreachable(TriggerFailure):
+    """The function could not be invoked or did not answer in time, after Cognito's retries
+    (spec §7.1: three attempts). ``message`` is the reason shown to the caller (no endpoint
+    details): "Socket timeout while invoking Lambda function", a Lambda error code, ..."""
+
+
+class TriggerBadResponse(TriggerFailure):
+    """The function answered, but not with a JSON object. ``invalid_json``: the payload is not
+    JSON at all (else it is JSON of another kind: null, a string, a list)."""
+
+    def __init__(self, message: str, *, invalid_json: bool) -> None:
+        self.invalid_json = invalid_json
+        super().__init__(message)
+
+
 class StoreConflict(Exception):
     """Raised by a store when a uniqueness constraint refuses a write (not an API error).
 

@@ -7,9 +7,10 @@ the lower-cased username of a case-insensitive pool); the store compares exactly
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from userpool.model.entities import (
     AppClient,
@@ -68,6 +69,18 @@ class MessageSender(Protocol):
     def send(self, message: Message) -> None:
         """Hands ``message`` to its carrier (outbox, SMTP, webhook, SES, SNS), or raises
         ``DeliveryFailed`` once it cannot. Never logs the body: it holds a code."""
+        ...
+
+
+class TriggerInvoker(Protocol):
+    """Runs a Lambda trigger function synchronously (spec §7.1): the Lambda Invoke API, or a
+    Python callable in development (``triggers/``)."""
+
+    def invoke(self, function_arn: str, event: Mapping[str, Any], *, timeout: float) -> dict[str, Any]:
+        """The function's JSON answer to ``event`` (an object), each attempt limited to ``timeout``
+        seconds. Raises ``TriggerFunctionError`` (the function returned an error),
+        ``TriggerUnreachable`` (not invoked or no answer in time, after the retries) or
+        ``TriggerBadResponse`` (not JSON, or not an object) from ``model.errors``."""
         ...
 
 
