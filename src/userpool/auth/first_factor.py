@@ -94,6 +94,17 @@ def settle(ctx: FlowContext, tx: Tx, user: User | None, typed: str, correct: boo
     return None
 
 
+def settle_and_spend(ctx: FlowContext, user: User | None, typed: str, correct: bool, spent: AuthSession) -> None:
+    """``conclude`` for a proof that does not end the first factor (CUSTOM_WITH_SRP: Define
+    decides what follows): the attempt settled and the SRP block spent, in one transaction; the
+    refusal raised once the failure is committed."""
+    with ctx.auth.rt.store.transaction() as tx:
+        refusal = settle(ctx, tx, user, typed, correct)
+        spend(tx, spent)
+    if refusal is not None or user is None:
+        raise refusal or NotAuthorizedException(WRONG)
+
+
 def conclude(ctx: FlowContext, user: User | None, typed: str, correct: bool,
              spent: AuthSession | None = None) -> dict[str, Any]:
     """The end of a first factor whose proof was checked: one write transaction settles the

@@ -39,7 +39,8 @@ class Completed:
     user: User
     spent: AuthSession | None = None
     updated_user: bool = False
-    mfa_done: bool = False  # this call answered the MFA challenge
+    mfa_done: bool = False  # this call answered the MFA challenge (or MFA does not apply: custom auth)
+    new_password: bool = True  # a FORCE_CHANGE_PASSWORD user answers NEW_PASSWORD_REQUIRED next
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ def record(ctx: FlowContext, tx: Tx, done: Completed) -> Outcome:
     """The database half of the next step, inside the caller's write transaction."""
     user = done.user
     _record(tx, ctx, done)
-    if user.status == UserStatus.FORCE_CHANGE_PASSWORD:
+    if user.status == UserStatus.FORCE_CHANGE_PASSWORD and done.new_password:
         return Outcome(user)
     if not done.mfa_done:
         step = mfa_step.begin(ctx, tx, user, flow_of(ctx, done))

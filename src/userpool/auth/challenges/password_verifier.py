@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from userpool.auth import lockout
+from userpool.auth import custom_auth, lockout
 from userpool.auth.challenges.base import Challenge, bind
 from userpool.auth.context import AuthCall, FlowContext
-from userpool.auth.first_factor import WRONG, check_user_state, conclude
+from userpool.auth.first_factor import WRONG, check_user_state, conclude, settle_and_spend
 from userpool.auth.flows.user_srp_auth import PASSWORD_VERIFIER, SRP_AAD, decoy_credential
 from userpool.auth.runtime import AuthRuntime
 from userpool.auth.session import EXPIRED, INVALID, AuthSession, open_session
@@ -102,6 +102,11 @@ class PasswordVerifierChallenge(Challenge):
             verifier, typed = user.password.verifier, user.username
         correct = _timestamp_ok(timestamp, now, ctx.auth.srp_timestamp_skew) and _proof_ok(
             ctx, state, verifier, state.username, block, timestamp, signature)
+        custom = state.data.get("custom")
+        if custom is not None:  # CUSTOM_WITH_SRP: DefineAuthChallenge decides what follows
+            settle_and_spend(ctx, user, typed, correct, state)
+            assert user is not None
+            return custom_auth.after_password(ctx, user, list(custom.get("history", [])), None)
         return conclude(ctx, user, typed, correct, spent=state)
 
 

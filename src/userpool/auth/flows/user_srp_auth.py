@@ -34,8 +34,10 @@ def decoy_credential(ctx: FlowContext, typed: str) -> tuple[str, bytes, bytes]:
     return str(uuid.UUID(bytes=seed[:16], version=4)), seed[16:32], verifier
 
 
-def password_verifier_challenge(ctx: FlowContext, typed: str, srp_a_hex: str) -> dict[str, Any]:
-    """The PASSWORD_VERIFIER challenge for ``typed`` (also used later by CUSTOM_AUTH and USER_AUTH)."""
+def password_verifier_challenge(ctx: FlowContext, typed: str, srp_a_hex: str, *,
+                                custom: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The PASSWORD_VERIFIER challenge for ``typed`` (also CUSTOM_AUTH's, with ``custom``: the
+    custom-auth state the proof continues, sealed in SECRET_BLOCK with the SRP state)."""
     try:
         a_pub = srp.parse_srp_a(srp_a_hex)
     except srp.SrpError:
@@ -59,7 +61,7 @@ def password_verifier_challenge(ctx: FlowContext, typed: str, srp_a_hex: str) ->
         ctx.auth, pool_id=ctx.pool.id, client_id=ctx.client.client_id, username=user_id,
         challenge=PASSWORD_VERIFIER, flow=ctx.call.flow, lifetime=ctx.client.auth_session_validity_seconds,
         data={"A": format(a_pub, "x"), "b": format(b, "x"), "B": format(b_pub, "x"), "decoy": decoy,
-              "typed": typed},
+              "typed": typed, **({"custom": custom} if custom is not None else {})},
     )
     return {
         "ChallengeName": PASSWORD_VERIFIER,
