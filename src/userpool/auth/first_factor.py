@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from userpool.auth import lockout
+from userpool.auth import lockout, sign_in_triggers
 from userpool.auth.context import FlowContext
 from userpool.auth.next_step import Completed, finish, record
 from userpool.auth.session import AuthSession, spend
@@ -56,6 +56,7 @@ def password_holder(ctx: FlowContext, typed: str) -> User | None:
     else:
         check_user_state(ctx, user)
     lockout.refuse_if_locked(ctx.lockout, ctx.auth.rt.clock.now())
+    sign_in_triggers.pre_authentication(ctx, user, typed)
     return user
 
 

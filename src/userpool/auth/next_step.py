@@ -20,7 +20,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from userpool.auth import housekeeping, mfa_step, tokens
+from userpool.auth import housekeeping, mfa_step, sign_in_triggers, tokens
 from userpool.auth.context import FlowContext
 from userpool.auth.session import INVALID, AuthSession, new_session, seal, spend
 from userpool.directory.codes import DELIVERY_FAILURE_TEXT
@@ -79,8 +79,9 @@ def record(ctx: FlowContext, tx: Tx, done: Completed) -> Outcome:
 def finish(ctx: FlowContext, outcome: Outcome) -> dict[str, Any]:
     """The response, after the transaction of ``record`` committed: signed tokens or a sealed session."""
     if outcome.grant is not None:
-        return {"ChallengeParameters": {},
-                "AuthenticationResult": tokens.sign_tokens(ctx.auth, outcome.grant, outcome.refresh)}
+        result = tokens.sign_tokens(ctx.auth, outcome.grant, outcome.refresh)
+        sign_in_triggers.post_authentication(ctx, outcome.user)
+        return {"ChallengeParameters": {}, "AuthenticationResult": result}
     if outcome.step is not None:
         return issue(ctx, outcome.step)
     user = outcome.user

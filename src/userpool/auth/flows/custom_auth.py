@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from userpool.auth import custom_auth
+from userpool.auth import custom_auth, sign_in_triggers
 from userpool.auth.context import FlowContext
 from userpool.auth.first_factor import check_user_state
 from userpool.auth.flows.base import AuthFlow
@@ -30,6 +30,7 @@ class CustomAuthFlow(AuthFlow):
             raise UserNotFoundException()
         if user is not None:
             check_user_state(ctx, user)
+        sign_in_triggers.pre_authentication(ctx, user, typed)
         srp_a = ctx.optional("SRP_A")
         asked = ctx.optional("CHALLENGE_NAME") or ctx.optional("ChallengeName")
         with_srp = srp_a is not None and asked == custom_auth.SRP_A

@@ -14,6 +14,7 @@ import hmac
 import uuid
 from typing import Any
 
+from userpool.auth import sign_in_triggers
 from userpool.auth.context import FlowContext
 from userpool.auth.first_factor import check_user_state
 from userpool.auth.flows.base import AuthFlow
@@ -51,6 +52,9 @@ def password_verifier_challenge(ctx: FlowContext, typed: str, srp_a_hex: str, *,
     else:
         check_user_state(ctx, user)
         user_id, decoy = user.username, user.password is None
+    if custom is None:  # CUSTOM_WITH_SRP ran PreAuthentication when it started
+        sign_in_triggers.pre_authentication(ctx, user, typed)
+    if user is not None:
         credential = user.password
         salt, verifier = (credential.salt, credential.verifier) if credential else decoy_credential(ctx, typed)[1:]
     b_pub = 0
