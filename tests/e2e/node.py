@@ -104,3 +104,8 @@ class JsError(AssertionError):
 def amplify(server: Server, pool_id: str, client_id: str) -> NodeClient:
     """Amplify JS v6 configured with ``userPoolEndpoint`` = the server."""
     return NodeClient("amplify.mjs", server, pool_id, client_id, "aws-amplify")
+
+
+def cognito_identity_js(server: Server, pool_id: str, client_id: str) -> NodeClient:
+    """amazon-cognito-identity-js with the pool's ``endpoint`` = the server."""
+    return NodeClient("cijs.mjs", server, pool_id, client_id, "amazon-cognito-identity-js")
