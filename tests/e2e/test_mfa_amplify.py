@@ -241,14 +241,22 @@ def test_email_setup_during_sign_in(server: Server, idp: Any, make_pool: Any, ma
         assert app.call("fetchMFAPreference")["enabled"] == ["EMAIL"]
 
 
-def test_mfa_setup_selection(server: Server, idp: Any, make_pool: Any, make_client: Any, make_user: Any) -> None:
+@pytest.mark.parametrize("choice", ["TOTP", "EMAIL"])
+def test_mfa_setup_selection(choice: str, server: Server, idp: Any, make_pool: Any, make_client: Any,
+                             make_user: Any) -> None:
     pool_id = mfa_pool(idp, make_pool, "ON", sms=False)
     client_id = make_client(pool_id)["ClientId"]
     make_user(pool_id, "sue")
     with amplify(server, pool_id, client_id) as app:
         assert sign_in(app, "sue") == {"signInStep": "CONTINUE_SIGN_IN_WITH_MFA_SETUP_SELECTION",
                                        "allowedMFATypes": ["TOTP", "EMAIL"]}
-        step = confirm(app, "TOTP")["nextStep"]
-        assert step["signInStep"] == "CONTINUE_SIGN_IN_WITH_TOTP_SETUP"
-        signed_in_as(app, confirm(app, Authenticator(step["totpSetupDetails"]["sharedSecret"]).code()), "sue", idp)
-        assert app.call("fetchMFAPreference") == {"preferred": "TOTP", "enabled": ["TOTP"]}
+        step = confirm(app, choice)["nextStep"]
+        if choice == "TOTP":
+            assert step["signInStep"] == "CONTINUE_SIGN_IN_WITH_TOTP_SETUP"
+            done = confirm(app, Authenticator(step["totpSetupDetails"]["sharedSecret"]).code())
+        else:
+            assert step == {"signInStep": "CONTINUE_SIGN_IN_WITH_EMAIL_SETUP"}
+            assert confirm(app, "sue@example.com")["nextStep"]["signInStep"] == "CONFIRM_SIGN_IN_WITH_EMAIL_CODE"
+            done = confirm(app, sent_code(server, "sue", "EMAIL"))
+        signed_in_as(app, done, "sue", idp)
+        assert app.call("fetchMFAPreference") == {"preferred": choice, "enabled": [choice]}
