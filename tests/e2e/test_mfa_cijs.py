@@ -172,3 +172,21 @@ def test_signed_in_user_sets_up_totp(server: Server, idp: Any, make_pool: Any, m
                                                                              "SOFTWARE_TOKEN_MFA")
         assert authenticate(js, "oli")["callback"] == "totpRequired"
         signed_in_as(js.call("sendMFACode", code=app.code(), mfaType="SOFTWARE_TOKEN_MFA"), "oli", idp)
+
+
+def test_new_password_then_mfa_setup(server: Server, idp: Any, make_pool: Any, make_client: Any) -> None:
+    pool_id = mfa_pool(idp, make_pool, "ON", sms=False)
+    client = make_client(pool_id)
+    idp.admin_create_user(UserPoolId=pool_id, Username="ada", TemporaryPassword="Temp0rary!x",
+                          MessageAction="SUPPRESS")
+    with cognito_identity_js(server, pool_id, client["ClientId"]) as js:
+        event = js.call("authenticateUser", username="ada", password="Temp0rary!x")
+        assert event["callback"] == "newPasswordRequired", event
+        event = js.call("completeNewPasswordChallenge", password="Chosen-Passw0rd")
+        assert event["args"] == ["MFA_SETUP", {"MFAS_CAN_SETUP": '["SOFTWARE_TOKEN_MFA","EMAIL_OTP"]'}], event
+        assert event["callback"] == "mfaSetup"
+        event = js.call("associateSoftwareToken")
+        assert event["callback"] == "associateSecretCode", event
+        signed_in_as(js.call("verifySoftwareToken", code=Authenticator(event["args"][0]).code(), friendlyName="phone"),
+                     "ada", idp)
+    assert idp.admin_get_user(UserPoolId=pool_id, Username="ada")["UserStatus"] == "CONFIRMED"
