@@ -124,3 +124,14 @@ def test_unconfirmed_user_is_sent_to_confirm_sign_up(server: Server, idp: Any, m
         assert (step["isSignedIn"], step["nextStep"]["signInStep"]) == (False, "CONFIRM_SIGN_UP")
         idp.confirm_sign_up(ClientId=client_id, Username="eve", ConfirmationCode=server.last_code("eve"))
         assert app.call("signIn", input={"username": "eve", "password": PASSWORD})["isSignedIn"] is True
+
+
+def test_reset_required_user_is_sent_to_reset_password(server: Server, idp: Any, make_pool: Any,
+                                                       make_client: Any, make_user: Any) -> None:
+    pool_id = make_pool(AutoVerifiedAttributes=["email"])
+    client_id = make_client(pool_id, ExplicitAuthFlows=FLOWS)["ClientId"]
+    make_user(pool_id, "fay", email="fay@example.com", email_verified="true")
+    idp.admin_reset_user_password(UserPoolId=pool_id, Username="fay")
+    with amplify(server, pool_id, client_id) as app:
+        step = app.call("signIn", input={"username": "fay", "password": PASSWORD})
+        assert (step["isSignedIn"], step["nextStep"]["signInStep"]) == (False, "RESET_PASSWORD")
