@@ -24,7 +24,10 @@ MASKED_PHONE = "+*******0100"
 def mfa_pool(idp: Any, make_pool: Any, mode: str = "OPTIONAL", *, sms: bool = True, totp: bool = True,
              email: bool = True) -> str:
     """A pool whose MfaConfiguration is ``mode`` offering the factors asked for."""
-    pool_id = str(make_pool(SmsConfiguration=SNS, EmailConfiguration=SES, UserPoolTier="ESSENTIALS"))
+    settings: dict[str, Any] = {"EmailConfiguration": SES, "UserPoolTier": "ESSENTIALS"}
+    if sms:  # a pool with an SMS configuration cannot turn SMS MFA off
+        settings["SmsConfiguration"] = SNS
+    pool_id = str(make_pool(**settings))
     config: dict[str, Any] = {"UserPoolId": pool_id, "MfaConfiguration": mode}
     if sms:
         config["SmsMfaConfiguration"] = {"SmsAuthenticationMessage": "Your sign-in code is {####}",
