@@ -5,11 +5,13 @@ between two calls, as a person with a phone would."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import selectors
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -43,26 +45,33 @@ class NodeClient:
 
     def __init__(self, script: str, server: Server, pool_id: str, client_id: str, package: str) -> None:
         require_node(package)
+        # stderr (Amplify's warnings) to a file: a pipe nobody reads could fill and stall node
+        self.stderr = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - closed by close()
         self.process = subprocess.Popen(
-            ["node", str(JS / script)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            ["node", str(JS / script)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr,
             text=True, bufsize=1,
         )
         self.selector = selectors.DefaultSelector()
         assert self.process.stdout is not None
         self.selector.register(self.process.stdout, selectors.EVENT_READ)
-        self.attempt("configure", endpoint=server.url + "/", poolId=pool_id, clientId=client_id)
+        try:
+            self.attempt("configure", endpoint=server.url + "/", poolId=pool_id, clientId=client_id)
+        except BaseException:
+            self.close()
+            raise
 
     def attempt(self, op: str, timeout: float = TIMEOUT, **fields: Any) -> dict[str, Any]:
         assert self.process.stdin is not None and self.process.stdout is not None
-        self.process.stdin.write(json.dumps({"op": op, **fields}) + "\n")
-        self.process.stdin.flush()
+        with contextlib.suppress(BrokenPipeError):  # node exited: reported below, with its stderr
+            self.process.stdin.write(json.dumps({"op": op, **fields}) + "\n")
+            self.process.stdin.flush()
         if not self.selector.select(timeout):
             raise AssertionError(f"{op}: no answer from node within {timeout} s")
         line = self.process.stdout.readline()
         if not line:
             self.process.wait(5)
-            assert self.process.stderr is not None
-            raise AssertionError(f"{op}: node exited ({self.process.returncode}):\n{self.process.stderr.read()}")
+            self.stderr.seek(0)
+            raise AssertionError(f"{op}: node exited ({self.process.returncode}):\n{self.stderr.read()}")
         return dict(json.loads(line))
 
     def call(self, op: str, **fields: Any) -> Any:
@@ -81,9 +90,9 @@ class NodeClient:
                 self.process.kill()
                 self.process.wait(5)
         self.selector.close()
-        for stream in (self.process.stdout, self.process.stderr):
-            if stream is not None:
-                stream.close()
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+        self.stderr.close()
 
     def __enter__(self) -> NodeClient:
         return self
