@@ -190,3 +190,22 @@ def test_new_password_then_mfa_setup(server: Server, idp: Any, make_pool: Any, m
         signed_in_as(js.call("verifySoftwareToken", code=Authenticator(event["args"][0]).code(), friendlyName="phone"),
                      "ada", idp)
     assert idp.admin_get_user(UserPoolId=pool_id, Username="ada")["UserStatus"] == "CONFIRMED"
+
+
+def test_legacy_enable_and_disable_mfa(server: Server, idp: Any, make_pool: Any, make_client: Any,
+                                       make_user: Any) -> None:
+    """enableMFA / disableMFA (SetUserSettings with MFAOptions) and getMFAOptions (GetUser)."""
+    pool_id = mfa_pool(idp, make_pool, totp=False, email=False)
+    client = make_client(pool_id)
+    mfa_user(make_user, pool_id, "leo")
+    with cognito_identity_js(server, pool_id, client["ClientId"]) as js:
+        signed_in_as(authenticate(js, "leo"), "leo", idp)
+        assert js.call("getMFAOptions") is None  # GetUser leaves MFAOptions out
+        assert js.call("enableMFA") == "SUCCESS"
+        assert js.call("getMFAOptions") == [{"DeliveryMedium": "SMS", "AttributeName": "phone_number"}]
+
+        assert authenticate(js, "leo")["callback"] == "mfaRequired"
+        signed_in_as(js.call("sendMFACode", code=sent_code(server, "leo", "SMS")), "leo", idp)
+        assert js.call("disableMFA") == "SUCCESS"
+        assert js.call("getMFAOptions") is None
+        signed_in_as(authenticate(js, "leo"), "leo", idp)  # no MFA any more

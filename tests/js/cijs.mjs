@@ -9,7 +9,8 @@
 //   {"op": "verifySoftwareToken", "code", "friendlyName"}
 // onSuccess reports the tokens (or VerifySoftwareToken's answer when signed in), onFailure the
 // error as {name, code, message}. Calls of a signed-in user answer their node-style callback's result:
-//   {"op": "setUserMfaPreference", "sms": {...}|null, "totp": {...}|null}, {"op": "getUserData"}.
+//   {"op": "setUserMfaPreference", "sms": {...}|null, "totp": {...}|null}, {"op": "getUserData"},
+//   and the legacy SMS switch: {"op": "enableMFA"}, {"op": "disableMFA"}, {"op": "getMFAOptions"}.
 import { AuthenticationDetails, CognitoUser, CognitoUserPool } from 'amazon-cognito-identity-js';
 import { failure, serve } from './driver.mjs';
 
@@ -61,5 +62,8 @@ await serve(async ({ endpoint, poolId, clientId }) => {
     verifySoftwareToken: ({ code, friendlyName }) => next((cb) => user.verifySoftwareToken(code, friendlyName, cb)),
     setUserMfaPreference: ({ sms, totp }) => nodeStyle((cb) => user.setUserMfaPreference(sms, totp, cb)),
     getUserData: () => nodeStyle((cb) => user.getUserData(cb, { bypassCache: true })),
+    enableMFA: () => nodeStyle((cb) => user.enableMFA(cb)),
+    disableMFA: () => nodeStyle((cb) => user.disableMFA(cb)),
+    getMFAOptions: () => nodeStyle((cb) => user.getMFAOptions(cb)),
   };
 });
