@@ -18,6 +18,9 @@ name, so they meet the same limits as real users and the answers do not tell the
 from __future__ import annotations
 
 import hashlib
+import threading
+import weakref
+from dataclasses import dataclass
 
 from userpool.model.entities import CodePurpose, LimitWindow
 from userpool.model.errors import LimitExceededException
@@ -50,21 +53,52 @@ def _current(window: LimitWindow, now: float) -> LimitWindow:
     return window
 
 
+@dataclass(frozen=True)
+class Taken:
+    """One call counted by ``take``: which counter, and the window it was counted in."""
+
+    pool_id: str
+    key: str
+    action: str
+    started: float
+
+
+# The calls counted in each open transaction, so that a code issued in the same transaction
+# can give its call back if its message is never delivered (``codes.issue``, ``refund``).
+# Keyed weakly by the transaction object: an entry lives exactly as long as its transaction.
+_counted: weakref.WeakKeyDictionary[Tx, list[Taken]] = weakref.WeakKeyDictionary()
+_counted_lock = threading.Lock()
+
+
 def take(tx: Tx, pool_id: str, key: str, action: str, now: float) -> None:
     """Counts one call of ``action`` (a key of ``HOURLY``) under the counter's row lock; raises
     ``LimitExceededException``, uncounted and writing nothing, once the hour's allowance is spent.
-    The count commits with ``tx``."""
+    The count commits with ``tx``, which remembers it (``claim_counted``)."""
     window = _current(tx.lock_limit(pool_id, key, action), now)
     if window.count >= HOURLY[action]:
         raise LimitExceededException()
     tx.save_limit(pool_id, key, action, LimitWindow(window.started, window.count + 1))
+    with _counted_lock:
+        _counted.setdefault(tx, []).append(Taken(pool_id, key, action, window.started))
 
 
-def refund(tx: Tx, pool_id: str, key: str, action: str) -> None:
+def claim_counted(tx: Tx, pool_id: str, key: str) -> list[Taken]:
+    """The calls ``take`` counted for this user (or unknown-name key) in ``tx``, handed out
+    once: the first code issued in the transaction answers for them."""
+    with _counted_lock:
+        counted = _counted.get(tx, [])
+        mine = [t for t in counted if t.pool_id == pool_id and t.key == key]
+        counted[:] = [t for t in counted if t not in mine]
+        return mine
+
+
+def refund(tx: Tx, pool_id: str, key: str, action: str, *, started: float | None = None) -> None:
     """Gives back one call counted by ``take`` in an earlier transaction (its effect was undone:
-    a code that could not be delivered). Never below zero; a window that ended stays ended."""
+    a code that could not be delivered). Never below zero; with ``started`` (``Taken.started``,
+    the window the call was counted in) only while that window is current: a newer one owes
+    nothing."""
     window = tx.lock_limit(pool_id, key, action)
-    if window.count:
+    if window.count and (started is None or window.started == started):
         tx.save_limit(pool_id, key, action, LimitWindow(window.started, window.count - 1))
 
 
