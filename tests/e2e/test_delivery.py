@@ -343,3 +343,79 @@ def test_ses_and_sns_through_the_server(tmp_path: Path, backend: str, monkeypatc
     finally:
         ses.stop()
         sns.stop()
+
+
+def _mfa_pool(idp: Any, make_pool: Callable[..., str], make_client: Callable[..., dict[str, Any]]) -> tuple[str, str]:
+    """A pool offering SMS and e-mail MFA (OPTIONAL), its client allowing the admin password flow."""
+    pool_id = make_pool(EmailConfiguration={"EmailSendingAccount": "DEVELOPER", "From": "Sign-in <auth@app.example>",
+                                            "SourceArn": "arn:aws:ses:us-east-1:000000000000:identity/app.example"})
+    idp.set_user_pool_mfa_config(
+        UserPoolId=pool_id, MfaConfiguration="OPTIONAL",
+        SmsMfaConfiguration={"SmsAuthenticationMessage": "Your sign-in code is {####}",
+                             "SmsConfiguration": {"SnsCallerArn": "arn:aws:iam::000000000000:role/sms",
+                                                  "ExternalId": "userpool"}},
+        EmailMfaConfiguration={"Message": "Sign-in code: {####}", "Subject": "Your sign-in code"})
+    return pool_id, make_client(pool_id)["ClientId"]
+
+
+def _mfa_user(idp: Any, pool_id: str, make_user: Callable[..., str], **settings: Any) -> tuple[str, str, str]:
+    name, address = unique("mia"), f"{unique('mia')}@example.com"
+    phone = f"+1555{uuid.uuid4().int % 10_000_000:07d}"
+    make_user(pool_id, name, email=address, email_verified="true", phone_number=phone)
+    idp.admin_set_user_mfa_preference(UserPoolId=pool_id, Username=name, **settings)
+    return name, address, phone
+
+
+def _sign_in(idp: Any, pool_id: str, client_id: str, name: str) -> dict[str, Any]:
+    return dict(idp.admin_initiate_auth(UserPoolId=pool_id, ClientId=client_id, AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+                                        AuthParameters={"USERNAME": name, "PASSWORD": PASSWORD}))
+
+
+def test_email_mfa_code_arrives_over_smtp_and_signs_in(
+    idp: Any, delivery: Delivery, make_pool: Callable[..., str], make_client: Callable[..., dict[str, Any]],
+    make_user: Callable[..., str],
+) -> None:
+    pool_id, client_id = _mfa_pool(idp, make_pool, make_client)
+    name, address, _ = _mfa_user(idp, pool_id, make_user, EmailMfaSettings={"Enabled": True, "PreferredMfa": True})
+    challenge = _sign_in(idp, pool_id, client_id, name)
+    assert challenge["ChallengeName"] == "EMAIL_OTP"
+    assert challenge["ChallengeParameters"]["CODE_DELIVERY_DELIVERY_MEDIUM"] == "EMAIL"
+    mail = delivery.smtp.wait_for(address)
+    assert mail.message["Subject"] == "Your sign-in code"
+    assert mail.message["From"] == "Sign-in <auth@app.example>"
+    code = _code_in(mail.part("plain"))
+    wrong = "000000" if code != "000000" else "111111"
+    with raises_code("CodeMismatchException", "^Invalid code or auth state for the user.$"):
+        idp.admin_respond_to_auth_challenge(UserPoolId=pool_id, ClientId=client_id, ChallengeName="EMAIL_OTP",
+                                            Session=challenge["Session"],
+                                            ChallengeResponses={"USERNAME": name, "EMAIL_OTP_CODE": wrong})
+    done = idp.admin_respond_to_auth_challenge(UserPoolId=pool_id, ClientId=client_id, ChallengeName="EMAIL_OTP",
+                                               Session=challenge["Session"],
+                                               ChallengeResponses={"USERNAME": name, "EMAIL_OTP_CODE": code})
+    assert "AccessToken" in done["AuthenticationResult"]
+    assert code not in delivery.server.log()
+
+
+def test_sms_mfa_code_goes_through_the_signed_webhook_and_a_dead_gateway_spends_nothing(
+    idp: Any, delivery: Delivery, make_pool: Callable[..., str], make_client: Callable[..., dict[str, Any]],
+    make_user: Callable[..., str],
+) -> None:
+    pool_id, client_id = _mfa_pool(idp, make_pool, make_client)
+    name, _, phone = _mfa_user(idp, pool_id, make_user, SMSMfaSettings={"Enabled": True, "PreferredMfa": True})
+    delivery.hook.stop()
+    for _ in range(11):  # more than the hourly allowance of MFA codes: undelivered ones do not count
+        with raises_code("CodeDeliveryFailureException", re.escape(SMS_FAILED)):
+            _sign_in(idp, pool_id, client_id, name)
+    delivery.hook.start()
+    challenge = _sign_in(idp, pool_id, client_id, name)
+    assert challenge["ChallengeName"] == "SMS_MFA"
+    [hit] = _sms_hits(delivery.hook, phone)
+    assert verify_signature(SECRET.encode(), hit.headers[SIGNATURE_HEADER.lower()], hit.body, time.time())
+    document = json.loads(hit.body)
+    assert document["medium"] == "SMS" and document["body"].startswith("Your sign-in code is ")
+    done = idp.admin_respond_to_auth_challenge(
+        UserPoolId=pool_id, ClientId=client_id, ChallengeName="SMS_MFA", Session=challenge["Session"],
+        ChallengeResponses={"USERNAME": name, "SMS_MFA_CODE": _code_in(document["body"])})
+    assert "AccessToken" in done["AuthenticationResult"]
+    listed = idp.admin_get_user(UserPoolId=pool_id, Username=name)["UserAttributes"]
+    assert {a["Name"]: a["Value"] for a in listed}["phone_number_verified"] == "true"  # the code verified it

@@ -104,14 +104,15 @@ class Outbox:
 def issue(
     rt: Runtime, tx: Tx, outbox: Outbox, pool: UserPool, user: User, purpose: CodePurpose,
     medium: str, destination: str, text: tuple[str, str | None], *, bound_to: str | None = None,
+    counted: limits.Taken | None = None,
 ) -> None:
     """Stores a new code for ``purpose`` (replacing the user's previous one) and queues its
     message to ``destination``. ``bound_to``: the attribute value a VERIFY_* code verifies, and
     the only one (VerifyUserAttribute).
 
     Should the message not be delivered, its undo puts the previous code back (or none) unless
-    another code has replaced this one meanwhile, and refunds the calls ``limits.take`` counted
-    for this user in ``tx`` (ResendConfirmationCode, ForgotPassword,
+    another code has replaced this one meanwhile, and refunds ``counted``, the call
+    ``limits.take`` counted for it in ``tx`` (ResendConfirmationCode, ForgotPassword,
     GetUserAttributeVerificationCode): an undelivered code neither works nor counts."""
     now = rt.clock.now()
     code = code_math.numeric_code(rt.random.bytes, 6)
@@ -121,7 +122,6 @@ def issue(
         value=bound_to,
     )
     tx.put_code(stored)
-    counted = limits.claim_counted(tx, pool.id, user.username)
 
     def undo(tx: Tx) -> None:
         current = tx.get_code(pool.id, user.username, purpose)
@@ -130,8 +130,8 @@ def issue(
                 tx.put_code(previous)
             else:
                 tx.delete_code(pool.id, user.username, purpose)
-        for taken in counted:
-            limits.refund(tx, taken.pool_id, taken.key, taken.action, started=taken.started)
+        if counted is not None:
+            limits.refund(tx, counted)
 
     outbox.queue(messages.render(pool, user, purpose.value, medium, destination, code, text, now), undo)
 

@@ -18,8 +18,6 @@ name, so they meet the same limits as real users and the answers do not tell the
 from __future__ import annotations
 
 import hashlib
-import threading
-import weakref
 from dataclasses import dataclass
 
 from userpool.model.entities import CodePurpose, LimitWindow
@@ -63,43 +61,25 @@ class Taken:
     started: float
 
 
-# The calls counted in each open transaction, so that a code issued in the same transaction
-# can give its call back if its message is never delivered (``codes.issue``, ``refund``).
-# Keyed weakly by the transaction object: an entry lives exactly as long as its transaction.
-_counted: weakref.WeakKeyDictionary[Tx, list[Taken]] = weakref.WeakKeyDictionary()
-_counted_lock = threading.Lock()
-
-
-def take(tx: Tx, pool_id: str, key: str, action: str, now: float) -> None:
+def take(tx: Tx, pool_id: str, key: str, action: str, now: float) -> Taken:
     """Counts one call of ``action`` (a key of ``HOURLY``) under the counter's row lock; raises
     ``LimitExceededException``, uncounted and writing nothing, once the hour's allowance is spent.
-    The count commits with ``tx``, which remembers it (``claim_counted``)."""
+    The count commits with ``tx``; the record returned lets ``refund`` give it back should the
+    call's code never be delivered."""
     window = _current(tx.lock_limit(pool_id, key, action), now)
     if window.count >= HOURLY[action]:
         raise LimitExceededException()
     tx.save_limit(pool_id, key, action, LimitWindow(window.started, window.count + 1))
-    with _counted_lock:
-        _counted.setdefault(tx, []).append(Taken(pool_id, key, action, window.started))
+    return Taken(pool_id, key, action, window.started)
 
 
-def claim_counted(tx: Tx, pool_id: str, key: str) -> list[Taken]:
-    """The calls ``take`` counted for this user (or unknown-name key) in ``tx``, handed out
-    once: the first code issued in the transaction answers for them."""
-    with _counted_lock:
-        counted = _counted.get(tx, [])
-        mine = [t for t in counted if t.pool_id == pool_id and t.key == key]
-        counted[:] = [t for t in counted if t not in mine]
-        return mine
-
-
-def refund(tx: Tx, pool_id: str, key: str, action: str, *, started: float | None = None) -> None:
-    """Gives back one call counted by ``take`` in an earlier transaction (its effect was undone:
-    a code that could not be delivered). Never below zero; with ``started`` (``Taken.started``,
-    the window the call was counted in) only while that window is current: a newer one owes
-    nothing."""
-    window = tx.lock_limit(pool_id, key, action)
-    if window.count and (started is None or window.started == started):
-        tx.save_limit(pool_id, key, action, LimitWindow(window.started, window.count - 1))
+def refund(tx: Tx, taken: Taken) -> None:
+    """Gives back a call ``take`` counted in an earlier transaction (its effect was undone: a
+    code that could not be delivered), while the window it was counted in is current: a newer
+    window owes nothing. Never below zero."""
+    window = tx.lock_limit(taken.pool_id, taken.key, taken.action)
+    if window.count and window.started == taken.started:
+        tx.save_limit(taken.pool_id, taken.key, taken.action, LimitWindow(window.started, window.count - 1))
 
 
 def _guess_action(purpose: CodePurpose) -> str:
