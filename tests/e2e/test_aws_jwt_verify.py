@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import PASSWORD
+from tests.e2e.node import JS, require_node
 from tests.e2e.server import ACCESS_KEY, SECRET_KEY, Server, running
-from tests.e2e.test_js_clients import JS, _require_node
 
 pytestmark = pytest.mark.node
 
@@ -34,7 +34,7 @@ def _tamper(token: str) -> str:
 
 
 def test_aws_jwt_verify_accepts_real_tokens_and_refuses_forgeries(aws_issuer_server: Server) -> None:
-    _require_node()
+    require_node("aws-jwt-verify")
     idp: Any = aws_issuer_server.client()
     pool_id = idp.create_user_pool(PoolName="jwt")["UserPool"]["Id"]
     client_id = idp.create_user_pool_client(UserPoolId=pool_id, ClientName="app",

@@ -6,35 +6,20 @@ Needs ``node`` and ``npm ci --prefix tests/js`` (``make test`` runs it)."""
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
-from pathlib import Path
 from typing import Any
 
 import jwt
 import pytest
 
+from tests.e2e.node import JS, require_node
 from tests.e2e.server import Server
 
-JS = Path(__file__).resolve().parents[1] / "js"
 pytestmark = pytest.mark.node
 
 
-def _require_node() -> None:
-    missing = None
-    if shutil.which("node") is None:
-        missing = "node is not installed"
-    elif not (JS / "node_modules" / "amazon-cognito-identity-js").is_dir():
-        missing = "tests/js/node_modules is missing: run `npm ci --prefix tests/js`"
-    if missing:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(missing)
-        pytest.skip(missing)
-
-
 def sign_in(server: Server, pool_id: str, client_id: str, **fields: Any) -> dict[str, Any]:
-    _require_node()
+    require_node("amazon-cognito-identity-js")
     payload = {"endpoint": server.url + "/", "poolId": pool_id, "clientId": client_id, **fields}
     done = subprocess.run(["node", str(JS / "sign_in.mjs")], input=json.dumps(payload), capture_output=True,
                           text=True, timeout=60, check=False)

@@ -18,6 +18,7 @@ challenge of the same user replaces the row, so only the latest session can be a
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from userpool.auth.context import FlowContext
@@ -73,12 +74,12 @@ def begin(ctx: FlowContext, tx: Tx, user: User, flow: str) -> Step | None:
                 "This user pool requires MFA, and the user has no factor it can use or set up "
                 "(the pool offers SMS only and the user has no phone_number).")
         return Step(MFA_SETUP, _session(ctx, user, MFA_SETUP, flow, {"can_setup": setup}),
-                    {"MFAS_CAN_SETUP": json.dumps(setup)})
+                    {"MFAS_CAN_SETUP": _json_list(setup)})
     preferred = user.mfa.preferred
     if preferred in factors or len(factors) == 1:
         return challenge(ctx, tx, user, preferred if preferred in factors else factors[0], flow)
     return Step(SELECT_MFA_TYPE, _session(ctx, user, SELECT_MFA_TYPE, flow, {"choices": list(factors)}),
-                {"MFAS_CAN_CHOOSE": json.dumps(list(factors))})
+                {"MFAS_CAN_CHOOSE": _json_list(factors)})
 
 
 def challenge(ctx: FlowContext, tx: Tx, user: User, factor: str, flow: str, *,
@@ -128,3 +129,10 @@ def _session(ctx: FlowContext, user: User, challenge_name: str, flow: str, data:
         ctx.auth, pool_id=ctx.pool.id, client_id=ctx.client.client_id, username=user.username,
         challenge=challenge_name, flow=flow, lifetime=ctx.client.auth_session_validity_seconds, data=data,
     )
+
+
+def _json_list(names: Sequence[str]) -> str:
+    """A challenge parameter holding a list, as Cognito writes it: compact JSON,
+    ``["SMS_MFA","SOFTWARE_TOKEN_MFA"]`` (spec §5.9, §5.10; Amplify builds the same string
+    when it narrows MFAS_CAN_SETUP itself)."""
+    return json.dumps(list(names), separators=(",", ":"))
