@@ -286,9 +286,3 @@ def test_jwks_of_a_deleted_pool_is_gone(server: Any, idp: Any, make_pool: Any) -
     assert httpx.get(f"{server.url}/{pool_id}/.well-known/openid-configuration").status_code == 404
 
 
-def test_mfa_on_is_refused_rather_than_silently_skipped(idp: Any, make_pool: Any) -> None:
-    with raises_code("InvalidParameterException", "MFA"):
-        idp.create_user_pool(PoolName="mfa", MfaConfiguration="ON")
-    pool_id = make_pool(MfaConfiguration="OPTIONAL")
-    with raises_code("InvalidParameterException", "MFA"):
-        idp.update_user_pool(UserPoolId=pool_id, MfaConfiguration="ON")

@@ -11,7 +11,7 @@ from typing import Any
 from userpool.auth import lockout, tokens
 from userpool.auth.first_factor import WRONG
 from userpool.auth.runtime import AuthRuntime
-from userpool.directory import attributes, limits, messages, users
+from userpool.directory import attributes, limits, messages, mfa, users
 from userpool.directory.client_auth import check_client_secret
 from userpool.directory.clients import get_client
 from userpool.directory.codes import Claimant, Outbox, issue, redeem_code_then
@@ -62,6 +62,7 @@ def get_user(auth: AuthRuntime, body: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "Username": caller.user.username,
         "UserAttributes": attributes.to_list(attributes.readable(caller.user.attributes, caller.client)),
+        **mfa.settings_output(caller.user),
     }
 
 

@@ -77,3 +77,21 @@ def enable(user: User, factor: str, *, prefer: bool) -> User:
     if prefer:
         mfa = replace(mfa, preferred=factor)
     return replace(user, mfa=mfa)
+
+
+#: The legacy ``MFAOptions`` entry of SMS MFA (SetUserSettings; GetUser reports it).
+SMS_OPTION = {"DeliveryMedium": "SMS", "AttributeName": "phone_number"}
+
+
+def settings_output(user: User) -> dict[str, object]:
+    """GetUser / AdminGetUser / GetUserAuthFactors: ``UserMFASettingList`` (the enabled factors),
+    ``PreferredMfaSetting`` and the legacy ``MFAOptions`` (SMS MFA, however it was enabled).
+    Members with nothing to say are left out, as Cognito leaves them out for a user without MFA."""
+    out: dict[str, object] = {}
+    if user.mfa.enabled:
+        out["UserMFASettingList"] = list(user.mfa.enabled)
+    if user.mfa.preferred:
+        out["PreferredMfaSetting"] = user.mfa.preferred
+    if user.mfa.sms:
+        out["MFAOptions"] = [dict(SMS_OPTION)]
+    return out

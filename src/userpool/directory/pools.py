@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from userpool.directory import pagination, schema
+from userpool.directory import pagination, pool_mfa, schema
 from userpool.directory.ids import new_pool_id, pool_arn
 from userpool.directory.runtime import Runtime
 from userpool.directory.signing_keys import create_pool_keys
@@ -49,13 +49,19 @@ def _defaults() -> dict[str, Any]:
     }
 
 
-def _settings(body: Mapping[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+def _settings(body: Mapping[str, Any], keys: tuple[str, ...], kept: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The pool's settings from a CreateUserPool (``kept`` None) or UpdateUserPool call; ``kept``
+    is the pool's config, whose SetUserPoolMfaConfig-only settings an update keeps."""
     config = _defaults()
     for key in keys:
         if key in body:
             config[key] = _with_policy_defaults(key, body[key])
+    for key in pool_mfa.MFA_ONLY:
+        if kept is not None and key in kept:
+            config[key] = kept[key]
     _mirror_templates(config)
     _check(config)
+    pool_mfa.check_pool_settings(config, creating=kept is None)
     return config
 
 
@@ -101,11 +107,6 @@ def _check(config: Mapping[str, Any]) -> None:
         raise InvalidParameterException(
             "Only one of the aliasAttributes or usernameAttributes can be set in a User Pool"
         )
-    if config.get("MfaConfiguration") == "ON":
-        raise InvalidParameterException(
-            "MfaConfiguration ON requires an MFA factor (SMS, TOTP or email), and this server does not "
-            "implement MFA yet; use OFF or OPTIONAL."
-        )
     before_update = (config.get("UserAttributeUpdateSettings") or {}).get("AttributesRequireVerificationBeforeUpdate")
     if not set(before_update or ()) <= set(config.get("AutoVerifiedAttributes") or ()):
         raise InvalidParameterException(
@@ -144,7 +145,7 @@ def get_pool(tx: Tx, pool_id: str) -> UserPool:
 
 
 def describe(rt: Runtime, tx: Tx, pool: UserPool) -> dict[str, Any]:
-    out: dict[str, Any] = json.loads(json.dumps(dict(pool.config)))
+    out: dict[str, Any] = json.loads(json.dumps({k: v for k, v in pool.config.items() if k not in pool_mfa.MFA_ONLY}))
     out.update(
         Id=pool.id,
         Name=pool.name,
@@ -165,7 +166,7 @@ def describe_pool(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
 def update_pool(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
     with rt.store.transaction() as tx:
         pool = get_pool(tx, body["UserPoolId"])
-        config = _settings(body, MUTABLE)
+        config = _settings(body, MUTABLE, kept=pool.config)
         for key in IMMUTABLE:
             if key in pool.config:
                 config[key] = pool.config[key]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from userpool.directory import usernames
+from userpool.directory import mfa, usernames
 from userpool.directory.attributes import to_list
 from userpool.model.entities import User, UserPool
 from userpool.model.errors import UserNotFoundException
@@ -43,4 +43,5 @@ def admin_get_user_output(user: User) -> dict[str, Any]:
         "UserLastModifiedDate": user.last_modified,
         "Enabled": user.enabled,
         "UserStatus": user.status.value,
+        **mfa.settings_output(user),
     }

@@ -19,9 +19,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from userpool.auth import account
+from userpool.auth import account, mfa_preferences, software_token
 from userpool.auth.runtime import AuthRuntime
-from userpool.directory import clients, groups, pools, signup, users
+from userpool.directory import clients, groups, pool_mfa, pools, signup, users
+from userpool.directory import mfa_preferences as user_mfa
 from userpool.directory.runtime import Runtime
 from userpool.wire import sign_in, validation
 from userpool.wire.registry import Handler, Request
@@ -37,6 +38,8 @@ DIRECTORY: dict[str, Callable[[Runtime, Body], dict[str, Any]]] = {
     "DeleteUserPool": pools.delete_pool,
     "ListUserPools": pools.list_pools,
     "AddCustomAttributes": pools.add_custom_attributes,
+    "SetUserPoolMfaConfig": pool_mfa.set_pool_mfa_config,
+    "GetUserPoolMfaConfig": pool_mfa.get_pool_mfa_config,
     # app clients
     "CreateUserPoolClient": clients.create_client,
     "DescribeUserPoolClient": clients.describe_client,
@@ -55,6 +58,8 @@ DIRECTORY: dict[str, Callable[[Runtime, Body], dict[str, Any]]] = {
     "AdminUpdateUserAttributes": users.admin_update_user_attributes,
     "AdminDeleteUserAttributes": users.admin_delete_user_attributes,
     "AdminUserGlobalSignOut": users.admin_user_global_sign_out,
+    "AdminSetUserMFAPreference": user_mfa.admin_set_user_mfa_preference,
+    "AdminSetUserSettings": user_mfa.admin_set_user_settings,
     "ListUsers": users.list_users,
     # groups
     "CreateGroup": groups.create_group,
@@ -84,6 +89,13 @@ ACCOUNT: dict[str, Callable[[AuthRuntime, Body], dict[str, Any]]] = {
     "DeleteUser": account.delete_user,
     "GlobalSignOut": account.global_sign_out,
     "RevokeToken": account.revoke_token,
+    # MFA settings and the TOTP authenticator (AssociateSoftwareToken / VerifySoftwareToken also
+    # take an MFA_SETUP Session instead of the access token: auth.mfa_setup_session)
+    "SetUserMFAPreference": mfa_preferences.set_user_mfa_preference,
+    "SetUserSettings": mfa_preferences.set_user_settings,
+    "GetUserAuthFactors": mfa_preferences.get_user_auth_factors,
+    "AssociateSoftwareToken": software_token.associate_software_token,
+    "VerifySoftwareToken": software_token.verify_software_token,
 }
 
 SIGN_IN: dict[str, Callable[[Services, Request], dict[str, Any]]] = {
