@@ -20,7 +20,8 @@ from bench import floor, report
 from bench.client import setup_pool
 from bench.long import run_long
 from bench.peers import BENCH_DIR, PeerUnavailable, Servers, postgres_reachable
-from bench.workloads import FLOWS, OK, RunResult, check_flows, make_target, run_workload
+from bench.totp import PER_USER_FACTOR, setup_totp
+from bench.workloads import FLOWS, OK, UNSUPPORTED, RunResult, check_flows, check_totp, make_target, run_workload
 
 ALL_SERVERS = ("userpool-sqlite", "userpool-postgres", "moto", "cognito-local")
 UNAVAILABLE = "UNAVAILABLE"
@@ -101,6 +102,13 @@ def bench_server(servers: Servers, name: str, args: argparse.Namespace, info: di
         info["setup_problems"] = setup.problems
         target = make_target(server, setup, n_ephemerals=min(2000, max(16, 4 * args.users)))
         check_flows(target)
+        if "totp" in args.flows:
+            try:
+                target.totp = setup_totp(server.url, args.users * PER_USER_FACTOR)
+            except Exception as exc:  # a peer without the MFA operations
+                target.status["totp"], target.reasons["totp"] = UNSUPPORTED, f"{type(exc).__name__}: {exc}"[:300]
+            else:
+                check_totp(target)
         info["flows"] = {flow: {"status": target.status.get(flow), "reason": target.reasons.get(flow, ""),
                                 "wrong_credential_answer": target.refusals.get(flow)} for flow in FLOWS}
         print(f"# {name}: " + ", ".join(f"{f} {s}" for f, s in target.status.items()), flush=True)

@@ -6,6 +6,8 @@ Flows:
   srp       InitiateAuth USER_SRP_AUTH + RespondToAuthChallenge PASSWORD_VERIFIER (one login = both)
   refresh   InitiateAuth REFRESH_TOKEN_AUTH
   wrong     InitiateAuth USER_PASSWORD_AUTH with a wrong password (must fail)
+  totp      InitiateAuth USER_PASSWORD_AUTH + RespondToAuthChallenge SOFTWARE_TOKEN_MFA, in a pool of
+            its own (bench/totp.py; one login = both)
 
 Users are partitioned between worker threads, so no user has two sign-ins in flight (a real
 server's lockout counts attempts before it checks them). A user gets at most
@@ -27,8 +29,10 @@ from typing import Any
 from bench.client import PASSWORD, WRONG_PASSWORD, Conn, Setup, Signer, dumps, error_type
 from bench.peers import Server
 from bench.srp_client import Ephemeral, SrpProver, ephemerals
+from bench.totp import TotpSetup, wrong_code
+from bench.totp import login as totp_login
 
-FLOWS = ("password", "admin", "srp", "refresh", "wrong")
+FLOWS = ("password", "admin", "srp", "refresh", "wrong", "totp")
 OK, FAKES, UNSUPPORTED, NOT_RUN = "OK", "FAKES", "UNSUPPORTED", "NOT_RUN"
 WRONG_PER_USER = 4  # lockout starts at the 5th failure
 GARBAGE_REFRESH = "eyJjdHkiOiJKV1QiLCJlbmMiOiJBMjU2R0NNIiwiYWxnIjoiUlNBLU9BRVAifQ." + "A" * 342 + ".bench"
@@ -50,6 +54,7 @@ class Target:
     reasons: dict[str, str] = field(default_factory=dict)
     dirty: set[str] = field(default_factory=set)  # users with uncleared failed attempts
     refusals: dict[str, str] = field(default_factory=dict)  # flow → the error a wrong credential got
+    totp: TotpSetup | None = None  # the totp workload's pool and users
 
     @property
     def users(self) -> list[str]:
@@ -161,7 +166,43 @@ def make_login(t: Target, flow: str) -> Login:
             return result if isinstance(result, str) else _tokens(*result)
 
         return srp
+    if flow == "totp":
+        assert t.totp is not None
+        setup = t.totp
+
+        def totp(conn: Conn, user: str, seq: int) -> str | None:
+            result = totp_login(setup, conn)  # the shared rotation picks the user (bench/totp.py)
+            return result if isinstance(result, str) else _tokens(*result)
+
+        return totp
     raise ValueError(flow)
+
+
+def check_totp(t: Target) -> None:
+    """The totp flow is credited only if a right code signs in and a wrong one is refused."""
+    setup = t.totp
+    if setup is None or not setup.users:
+        problems = "; ".join(setup.problems) if setup is not None else "not set up"
+        t.status["totp"], t.reasons["totp"] = UNSUPPORTED, f"no user could set up TOTP: {problems}"
+        return
+    conn = Conn(t.server.port)
+    user = setup.users[0]
+    try:
+        good = totp_login(setup, conn, user)
+        why = good if isinstance(good, str) else _tokens(*good)
+        if why is not None:
+            t.status["totp"], t.reasons["totp"] = UNSUPPORTED, f"sign-in with the right code failed: {why}"
+            return
+        bad = totp_login(setup, conn, user, code=wrong_code(setup.secrets[user]))
+        if not isinstance(bad, str) and bad[0] == 200:
+            t.status["totp"], t.reasons["totp"] = FAKES, "a wrong TOTP code was accepted"
+        else:
+            t.status["totp"], t.reasons["totp"] = OK, ""
+            t.refusals["totp"] = bad if isinstance(bad, str) else error_type(*bad)
+    except Exception as exc:
+        t.status["totp"], t.reasons["totp"] = UNSUPPORTED, f"{type(exc).__name__}: {exc}"
+    finally:
+        conn.close()
 
 
 # --- does the peer fake it? -------------------------------------------------------------------
@@ -306,7 +347,10 @@ def run_workload(t: Target, flow: str, concurrency: int, *, duration: float | No
     result = RunResult(t.server.name, flow, concurrency, status, t.reasons.get(flow, ""))
     if status != OK:
         return result
-    users = list(t.refresh_tokens) if flow == "refresh" else list(t.users)
+    if flow == "refresh":
+        users = list(t.refresh_tokens)
+    else:
+        users = list(t.totp.users) if flow == "totp" and t.totp is not None else list(t.users)
     workers = max(1, min(concurrency, len(users)))
     if flow == "wrong":
         reset_lockouts(t)

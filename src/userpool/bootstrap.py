@@ -12,7 +12,11 @@ from userpool.auth.runtime import AuthRuntime, IssuerPolicy
 from userpool.auth.signing import PoolKeys
 from userpool.crypto.sealing import AesGcmSecretBox, Sealer, derive_key, load_or_create_master_key, parse_master_key
 from userpool.delivery.outbox import OutboxSender
+from userpool.delivery.router import MediumRouter
+from userpool.delivery.smtp import SmtpSender
+from userpool.delivery.webhook import WebhookSender
 from userpool.directory.runtime import Runtime
+from userpool.model.ports import MessageSender
 from userpool.settings import Settings
 from userpool.storage import open_store
 from userpool.storage.rate_table import RateTable
@@ -45,7 +49,7 @@ def build_services(settings: Settings) -> Services:
     key = master_key(settings)
     store = open_store(settings.database_url, AesGcmSecretBox(derive_key(key, "secret-box"), os.urandom))
     rt = Runtime(
-        store=store, clock=SystemClock(), random=SystemRandom(), sender=OutboxSender(settings.outbox_path),
+        store=store, clock=SystemClock(), random=SystemRandom(), sender=message_sender(settings),
         code_pepper=derive_key(key, "code-pepper"), region=settings.region,
     )
     auth = AuthRuntime(
@@ -55,13 +59,54 @@ def build_services(settings: Settings) -> Services:
     return Services(rt=rt, auth=auth)
 
 
+def message_sender(settings: Settings) -> MessageSender:
+    """The sender of each medium as configured (``--email-delivery``, ``--sms-delivery``)."""
+    outbox = OutboxSender(settings.outbox_path)
+    webhook: WebhookSender | None = None
+    if "webhook" in (settings.email_delivery, settings.sms_delivery):
+        webhook = WebhookSender(
+            settings.webhook_url or "", (settings.webhook_secret or "").encode(),
+            timeout=settings.webhook_timeout, max_time=settings.webhook_max_time,
+        )
+    email: MessageSender = outbox
+    if settings.email_delivery == "smtp":
+        email = SmtpSender(
+            settings.smtp_host or "", settings.smtp_port, security=settings.smtp_security,
+            username=settings.smtp_user, password=settings.smtp_password, timeout=settings.smtp_timeout,
+            default_from=settings.smtp_from,
+        )
+    elif settings.email_delivery == "webhook" and webhook is not None:
+        email = webhook
+    elif settings.email_delivery == "ses":
+        from userpool.delivery.aws import SesSender
+
+        email = SesSender(default_from=settings.smtp_from, region=settings.ses_region,
+                          endpoint_url=settings.ses_endpoint_url, configuration_set=settings.ses_configuration_set)
+    sms: MessageSender = outbox
+    if settings.sms_delivery == "webhook" and webhook is not None:
+        sms = webhook
+    elif settings.sms_delivery == "sns":
+        from userpool.delivery.aws import SnsSender
+
+        sms = SnsSender(region=settings.sns_region, endpoint_url=settings.sns_endpoint_url,
+                        sender_id=settings.sns_sender_id)
+    return MediumRouter(email=email, sms=sms)
+
+
+def delivers_over_network(settings: Settings) -> bool:
+    return (settings.email_delivery, settings.sms_delivery) != ("outbox", "outbox")
+
+
 def build_app(settings: Settings):  # type: ignore[no-untyped-def]
     services = build_services(settings)
     # An embedded SQLite database never makes a handler wait on the network: run handlers on
     # the event loop, saving the thread hand-off; PostgreSQL's round trips overlap in threads.
+    # A network sender (SMTP, webhook, SES, SNS) can wait seconds: then handlers run in threads
+    # on SQLite too, so one slow relay never stalls the worker's other requests.
     embedded = normalise_url(settings.database_url).get_backend_name() == "sqlite"
+    inline = embedded and not delivers_over_network(settings)
     return build_asgi_app(
-        services, credentials=settings.credentials(), inline=embedded,
+        services, credentials=settings.credentials(), inline=inline,
         cors=CorsPolicy(origins=settings.cors_origins, admin_origins=settings.cors_admin_origins),
         base_urls=BaseUrlPolicy(public_url=settings.public_url, trusted_proxies=settings.trusted_proxies),
         quotas=quota_gate(settings),

@@ -11,8 +11,19 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
+from urllib.parse import urlsplit
 
-from userpool.settings import ENV_PREFIX, Settings, from_environment, is_loopback, split_list
+from userpool.settings import (
+    DEFAULT_FROM,
+    EMAIL_DELIVERY,
+    ENV_PREFIX,
+    SMS_DELIVERY,
+    SMTP_SECURITY,
+    Settings,
+    from_environment,
+    is_loopback,
+    split_list,
+)
 
 SETTINGS_FILE_ENV = "USERPOOL_SETTINGS_FILE"
 _LIST_FLAGS = ("admin_credentials", "cors_origins", "cors_admin_origins", "trusted_proxies", "quota")
@@ -44,6 +55,43 @@ def _serve_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type
                        help="request-rate quotas per user pool and operation category (default on)")
     serve.add_argument("--quota", action="append", metavar="CATEGORY=RATE[/BURST]",
                        help="override one category's quota, e.g. UserAuthentication=200/1000 (repeatable)")
+    _delivery_flags(serve.add_argument_group(
+        "message delivery", "where codes and invitations go (README: Delivering messages); every flag also "
+        "reads USERPOOL_<NAME>, e.g. USERPOOL_SMTP_PASSWORD, USERPOOL_WEBHOOK_SECRET"))
+
+
+def _delivery_flags(group: argparse._ArgumentGroup) -> None:
+    group.add_argument("--email-delivery", dest="email_delivery", choices=list(EMAIL_DELIVERY),
+                       help="how e-mail goes out (default outbox: the development outbox, `userpool outbox`)")
+    group.add_argument("--sms-delivery", dest="sms_delivery", choices=list(SMS_DELIVERY),
+                       help="how SMS go out (default outbox)")
+    group.add_argument("--smtp-host", dest="smtp_host", help="SMTP relay host (with --email-delivery smtp)")
+    group.add_argument("--smtp-port", dest="smtp_port", type=int,
+                       help="SMTP port (default 587 for starttls, 465 for tls, 25 for none)")
+    group.add_argument("--smtp-security", dest="smtp_security", choices=list(SMTP_SECURITY),
+                       help="starttls (default), tls (implicit TLS) or none (plain; login refused off loopback)")
+    group.add_argument("--smtp-user", dest="smtp_user", help="SMTP login name")
+    group.add_argument("--smtp-password-file", dest="smtp_password_file", metavar="PATH",
+                       help="file holding the SMTP password (or USERPOOL_SMTP_PASSWORD)")
+    group.add_argument("--smtp-from", dest="smtp_from", metavar="ADDRESS",
+                       help=f"sender when a pool's EmailConfiguration has no From (default {DEFAULT_FROM})")
+    group.add_argument("--smtp-timeout", dest="smtp_timeout", type=float, metavar="SECONDS",
+                       help="SMTP connection and command timeout (default 10)")
+    group.add_argument("--webhook-url", dest="webhook_url", metavar="URL",
+                       help="endpoint receiving signed JSON messages (with --sms-delivery/--email-delivery webhook)")
+    group.add_argument("--webhook-secret-file", dest="webhook_secret_file", metavar="PATH",
+                       help="file holding the HMAC key of X-Userpool-Signature (or USERPOOL_WEBHOOK_SECRET)")
+    group.add_argument("--webhook-timeout", dest="webhook_timeout", type=float, metavar="SECONDS",
+                       help="timeout of one webhook attempt (default 3)")
+    group.add_argument("--webhook-max-time", dest="webhook_max_time", type=float, metavar="SECONDS",
+                       help="retry connection errors, 5xx and 429 with back-off for at most this long (default 5)")
+    group.add_argument("--ses-region", dest="ses_region", help="AWS region of SES (default: boto3's configuration)")
+    group.add_argument("--ses-endpoint-url", dest="ses_endpoint_url", metavar="URL", help="SES endpoint override")
+    group.add_argument("--ses-configuration-set", dest="ses_configuration_set", metavar="NAME",
+                       help="SES configuration set for every e-mail")
+    group.add_argument("--sns-region", dest="sns_region", help="AWS region of SNS (default: boto3's configuration)")
+    group.add_argument("--sns-endpoint-url", dest="sns_endpoint_url", metavar="URL", help="SNS endpoint override")
+    group.add_argument("--sns-sender-id", dest="sns_sender_id", metavar="ID", help="SMS sender ID, where supported")
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
@@ -71,8 +119,13 @@ def serve(settings: Settings) -> int:
         settings.check_trusted_proxies()
         credentials = settings.credentials()
         _check_quotas(settings)
-    except ValueError as err:
+        settings = settings.read_secret_files()
+    except (ValueError, OSError) as err:
         print(f"userpool: {err}", file=sys.stderr)
+        return 2
+    refusal = settings.delivery_refusal()
+    if refusal is not None:
+        print(f"userpool: {refusal}", file=sys.stderr)
         return 2
     # Each worker opens the store and migrates under a database lock (safe when they race), so the
     # parent imports nothing heavy and workers start at once.
@@ -89,7 +142,15 @@ def serve(settings: Settings) -> int:
               "SigV4 signature without checking it (allowed on loopback only).")
     if settings.quotas == "off":
         print("WARNING: --quotas off: no request-rate quotas (TooManyRequestsException is never raised).")
-    print("NOTE: codes and invitations go to the development outbox (`userpool outbox`), not to users.")
+    print(f"delivery: {settings.delivery_summary()}")
+    kept = [kind for kind, way in (("e-mail", settings.email_delivery), ("SMS", settings.sms_delivery))
+            if way == "outbox"]
+    if kept:
+        print(f"NOTE: {' and '.join(kept)} codes and invitations go to the development outbox "
+              "(`userpool outbox`), not to users.")
+    if "webhook" in (settings.email_delivery, settings.sms_delivery) and (settings.webhook_url or "").startswith(
+            "http://") and not is_loopback(urlsplit(settings.webhook_url or "").hostname or ""):
+        print("WARNING: --webhook-url is plain http: codes cross the network unencrypted.")
     sys.stdout.flush()
     private_dir = _hand_settings_to_workers(settings)
     try:

@@ -6,16 +6,25 @@ embedded default is a SQLite file in the data directory, listening on 127.0.0.1:
 
 from __future__ import annotations
 
+import importlib.util
 import ipaddress
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
+from urllib.parse import urlsplit
 
 ENV_PREFIX = "USERPOOL_"
 # Settings held as lists: a comma-separated value in the environment, a JSON list in the settings file.
 _LISTS = ("admin_credentials", "cors_origins", "cors_admin_origins", "trusted_proxies", "quota")
 _FLAGS = ("insecure_accept_any_signature",)
+_INTS = ("port", "workers", "smtp_port")
+_FLOATS = ("smtp_timeout", "webhook_timeout", "webhook_max_time")
+EMAIL_DELIVERY = ("outbox", "smtp", "webhook", "ses")
+SMS_DELIVERY = ("outbox", "webhook", "sns")
+SMTP_SECURITY = ("starttls", "tls", "none")
+#: Cognito's sender when a pool names no ``EmailConfiguration.From``.
+DEFAULT_FROM = "no-reply@verificationemail.com"
 
 
 def is_loopback(host: str) -> bool:
@@ -49,6 +58,28 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()  # CIDRs whose X-Forwarded-Host/-Proto are believed
     quotas: str = "on"  # request-rate quotas (spec §9.2): "on" or "off"
     quota: tuple[str, ...] = ()  # "CATEGORY=RATE[/BURST]" overrides of the default quotas
+    # Message delivery (README "Delivering messages"): one way per medium.
+    email_delivery: str = "outbox"  # outbox | smtp | webhook | ses
+    sms_delivery: str = "outbox"  # outbox | webhook | sns
+    smtp_host: str | None = None
+    smtp_port: int | None = None  # default by security: 587 starttls, 465 tls, 25 none
+    smtp_security: str = "starttls"  # starttls | tls (implicit) | none
+    smtp_user: str | None = None
+    smtp_password: str | None = None  # secret: reaches workers only through the 0600 settings file
+    smtp_password_file: str | None = None  # read at start into smtp_password
+    smtp_from: str = DEFAULT_FROM  # when the pool's EmailConfiguration has no From
+    smtp_timeout: float = 10.0
+    webhook_url: str | None = None
+    webhook_secret: str | None = None  # secret (HMAC key of X-Userpool-Signature)
+    webhook_secret_file: str | None = None  # read at start into webhook_secret
+    webhook_timeout: float = 3.0  # one attempt
+    webhook_max_time: float = 5.0  # all attempts of one message, back-off included
+    ses_region: str | None = None
+    ses_endpoint_url: str | None = None
+    ses_configuration_set: str | None = None
+    sns_region: str | None = None
+    sns_endpoint_url: str | None = None
+    sns_sender_id: str | None = None
 
     @property
     def rate_table_path(self) -> str:
@@ -98,6 +129,76 @@ class Settings:
             except ValueError:
                 raise ValueError(f"--trusted-proxies: {cidr!r} is not an IP address or CIDR block") from None
 
+    def read_secret_files(self) -> Settings:
+        """The settings with ``--smtp-password-file`` / ``--webhook-secret-file`` read into the
+        secrets they name (trailing newline dropped); OSError when a file cannot be read."""
+        values: dict[str, str | None] = {}
+        for secret in ("smtp_password", "webhook_secret"):
+            path = getattr(self, f"{secret}_file")
+            if path:
+                with open(path, encoding="utf-8") as handle:
+                    values[secret] = handle.read().rstrip("\r\n")
+                values[f"{secret}_file"] = None
+        return replace(self, **values) if values else self  # type: ignore[arg-type]
+
+    def delivery_refusal(self) -> str | None:
+        """Why ``serve`` must not start with this delivery configuration, or None."""
+        if self.email_delivery not in EMAIL_DELIVERY:
+            return f"--email-delivery must be one of {', '.join(EMAIL_DELIVERY)}, got {self.email_delivery!r}"
+        if self.sms_delivery not in SMS_DELIVERY:
+            return f"--sms-delivery must be one of {', '.join(SMS_DELIVERY)}, got {self.sms_delivery!r}"
+        uses = {self.email_delivery, self.sms_delivery}
+        if "smtp" in uses:
+            refusal = self._smtp_refusal()
+            if refusal:
+                return refusal
+        elif self.smtp_host:
+            return "--smtp-host is set but --email-delivery is not smtp (add --email-delivery smtp)"
+        if "webhook" in uses:
+            url = urlsplit(self.webhook_url or "")
+            if url.scheme not in ("http", "https") or not url.hostname or url.username or url.password:
+                return "webhook delivery needs --webhook-url http(s)://host[:port]/path (no user:password@)"
+            if not self.webhook_secret:
+                return ("webhook delivery needs a signing secret: --webhook-secret-file PATH or "
+                        "USERPOOL_WEBHOOK_SECRET")
+            if not (self.webhook_timeout > 0 and self.webhook_max_time > 0):
+                return "--webhook-timeout and --webhook-max-time must be positive numbers of seconds"
+        elif self.webhook_url:
+            return "--webhook-url is set but neither --email-delivery nor --sms-delivery is webhook"
+        for kind, flag in (("ses", "--email-delivery ses"), ("sns", "--sms-delivery sns")):
+            if kind in uses and importlib.util.find_spec("boto3") is None:
+                return f"{flag} needs boto3, which is not installed: pip install 'userpool[aws]'"
+        return None
+
+    def _smtp_refusal(self) -> str | None:
+        if not self.smtp_host:
+            return "--email-delivery smtp needs --smtp-host"
+        if self.smtp_security not in SMTP_SECURITY:
+            return f"--smtp-security must be one of {', '.join(SMTP_SECURITY)}, got {self.smtp_security!r}"
+        if self.smtp_port is not None and not 0 < self.smtp_port < 65536:
+            return f"--smtp-port must be 1-65535, got {self.smtp_port}"
+        if not self.smtp_timeout > 0:
+            return "--smtp-timeout must be a positive number of seconds"
+        if bool(self.smtp_user) != bool(self.smtp_password):
+            return ("SMTP login needs both --smtp-user and a password (--smtp-password-file or "
+                    "USERPOOL_SMTP_PASSWORD)")
+        if self.smtp_user and self.smtp_security == "none" and not is_loopback(self.smtp_host):
+            return (f"refusing to send the SMTP password in clear to {self.smtp_host}: use --smtp-security "
+                    "starttls or tls")
+        return None
+
+    def delivery_summary(self) -> str:
+        """One line for the start banner: where e-mail and SMS go (no secrets)."""
+        def way(kind: str) -> str:
+            if kind == "smtp":
+                port = self.smtp_port or {"starttls": 587, "tls": 465}.get(self.smtp_security, 25)
+                return f"smtp {self.smtp_host}:{port} ({self.smtp_security})"
+            if kind == "webhook":  # host and port only: a path or query may hold a token
+                parts = urlsplit(self.webhook_url or "")
+                return f"webhook {parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+            return kind
+        return f"e-mail -> {way(self.email_delivery)}; SMS -> {way(self.sms_delivery)}"
+
     def to_json(self) -> str:
         return json.dumps(asdict(self))
 
@@ -117,8 +218,10 @@ def from_environment(env: Mapping[str, str]) -> dict[str, object]:
         value = env.get(ENV_PREFIX + name.upper())
         if value is None or value == "":
             continue
-        if name in ("port", "workers"):
+        if name in _INTS:
             out[name] = int(value)
+        elif name in _FLOATS:
+            out[name] = float(value)
         elif name in _LISTS:
             out[name] = split_list(value)
         elif name in _FLAGS:

@@ -54,3 +54,16 @@ def test_use_it_examples_run(plain_server: Server, language: str, tmp_path: Path
             assert id_token.startswith("eyJ") and access_token.startswith("eyJ") and kid
         else:
             assert '"AccessToken": "eyJ' in done.stdout, done.stdout
+
+
+def test_the_mfa_example_runs(plain_server: Server, tmp_path: Path) -> None:
+    """The "Multi-factor sign-in" example: TOTP registered, then required at sign-in."""
+    text = README.read_text()
+    start = text.index("\n## Multi-factor sign-in\n")
+    section = text[start:text.find("\n## ", start + 1)]
+    [code] = [m.group(2) for m in _BLOCK.finditer(section) if m.group(1) == "python"]
+    script = code.replace(DEFAULT_ENDPOINT, plain_server.url.rstrip("/"))
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=tmp_path,
+                          env={**os.environ, "HOME": str(tmp_path)})
+    assert done.returncode == 0, f"README MFA example failed:\n{done.stdout}\n{done.stderr}"
+    assert done.stdout.strip().startswith("eyJ")

@@ -130,13 +130,12 @@ def test_null_members_are_absent(
     assert "clientId" in message
 
 
-@pytest.mark.parametrize("call", ["set_user_pool_mfa_config", "create_user_import_job"])
+@pytest.mark.parametrize("call", ["describe_risk_configuration", "create_user_import_job"])
 def test_unimplemented_operation_is_a_client_error(idp: Any, make_pool: Callable[..., str], call: str) -> None:
     pool_id = make_pool()
     kwargs: dict[str, Any] = {"UserPoolId": pool_id}
-    if call == "set_user_pool_mfa_config":
-        kwargs["MfaConfiguration"] = "OFF"
-        operation = "SetUserPoolMfaConfig"
+    if call == "describe_risk_configuration":
+        operation = "DescribeRiskConfiguration"
     else:
         kwargs.update(JobName="import", CloudWatchLogsRoleArn="arn:aws:iam::123456789012:role/import-logs")
         operation = "CreateUserImportJob"

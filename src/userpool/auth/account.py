@@ -183,7 +183,7 @@ def get_user_attribute_verification_code(auth: AuthRuntime, body: Mapping[str, A
     outbox = Outbox()
     with auth.rt.store.transaction() as tx:
         now = auth.rt.clock.now()
-        limits.take(tx, caller.pool.id, caller.user.username, "GetUserAttributeVerificationCode", now)
+        counted = limits.take(tx, caller.pool.id, caller.user.username, "GetUserAttributeVerificationCode", now)
         user = tx.get_user(caller.pool.id, caller.user.username) or caller.user
         value = user.attributes.get(name)
         outstanding = tx.get_code(caller.pool.id, user.username, purpose)
@@ -192,7 +192,7 @@ def get_user_attribute_verification_code(auth: AuthRuntime, body: Mapping[str, A
         if not value:
             raise InvalidParameterException(f"Invalid attribute name or the attribute has no value: {name}")
         issue(auth.rt, tx, outbox, caller.pool, user, purpose, medium, value,
-              messages.verification_text(caller.pool, medium), bound_to=value)
+              messages.verification_text(caller.pool, medium), bound_to=value, counted=counted)
     outbox.flush(auth.rt)
     return {"CodeDeliveryDetails": messages.details(medium, value, name)}
 

@@ -55,6 +55,7 @@ class Step:
     parameters: dict[str, str] = field(default_factory=dict)
     message: Message | None = None
     answered: AuthSession | None = None  # the session spent to get here, released if the code is not sent
+    counted: limits.Taken | None = None  # the code's send, refunded if it is not delivered
 
 
 def begin(ctx: FlowContext, tx: Tx, user: User, flow: str) -> Step | None:
@@ -88,11 +89,11 @@ def challenge(ctx: FlowContext, tx: Tx, user: User, factor: str, flow: str, *,
     rt = ctx.auth.rt
     now = rt.clock.now()
     data: dict[str, object] = {}
-    code_hash, message, parameters = b"", None, {}
+    code_hash, message, parameters, counted = b"", None, {}, None
     if factor in MEDIUM:
         medium = MEDIUM[factor]
         address = destination or user.attributes[DESTINATION[factor]]
-        limits.take(tx, ctx.pool.id, user.username, "SendMfaCode", now)
+        counted = limits.take(tx, ctx.pool.id, user.username, "SendMfaCode", now)
         code = code_math.numeric_code(rt.random.bytes, 6)
         code_hash = code_math.hash_code(code, rt.code_pepper)
         message = messages.render(ctx.pool, user, f"MFA_{factor}", medium, address, code,
@@ -105,7 +106,7 @@ def challenge(ctx: FlowContext, tx: Tx, user: User, factor: str, flow: str, *,
     session = _session(ctx, user, factor, flow, data)
     tx.put_code(VerificationCode(ctx.pool.id, user.username, CodePurpose.MFA, code_hash, now, session.expires_at,
                                  value=session.id))
-    return Step(factor, session, parameters, message, answered)
+    return Step(factor, session, parameters, message, answered, counted)
 
 
 def withdraw(tx: Tx, step: Step) -> None:
@@ -118,7 +119,8 @@ def withdraw(tx: Tx, step: Step) -> None:
     state = tx.get_code(session.pool_id, session.username, CodePurpose.MFA)
     if state is not None and state.value == session.id:
         tx.delete_code(session.pool_id, session.username, CodePurpose.MFA)
-    limits.refund(tx, session.pool_id, session.username, "SendMfaCode")
+    if step.counted is not None:
+        limits.refund(tx, step.counted)
 
 
 def _session(ctx: FlowContext, user: User, challenge_name: str, flow: str, data: dict[str, object]) -> AuthSession:

@@ -23,6 +23,7 @@ from typing import Any
 from userpool.auth import housekeeping, mfa_step, tokens
 from userpool.auth.context import FlowContext
 from userpool.auth.session import INVALID, AuthSession, new_session, seal, spend
+from userpool.directory.codes import DELIVERY_FAILURE_TEXT
 from userpool.directory.ids import new_uuid
 from userpool.directory.schema import is_developer_only
 from userpool.model.entities import User, UserStatus
@@ -105,7 +106,7 @@ def issue(ctx: FlowContext, step: mfa_step.Step) -> dict[str, Any]:
         except DeliveryFailed:
             with ctx.auth.rt.store.transaction() as tx:
                 mfa_step.withdraw(tx, step)
-            raise CodeDeliveryFailureException("Unable to deliver the authentication code.") from None
+            raise CodeDeliveryFailureException(DELIVERY_FAILURE_TEXT[step.message.medium]) from None
     return {"ChallengeName": step.name, "ChallengeParameters": step.parameters,
             "Session": seal(ctx.auth, step.session)}
 

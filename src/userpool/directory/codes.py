@@ -1,11 +1,13 @@
 """One-time confirmation and reset codes: six digits, hashed at rest, expiring, with
-attempt limits (spec §2.6; the counting is in ``limits.py``). Messages are queued and sent only after the transaction
-that stored the code has committed.
+attempt limits (spec §2.6; the counting is in ``limits.py``). Messages are queued and sent only
+after the transaction that stored the code has committed; one that cannot be delivered is
+undone and answered ``CodeDeliveryFailureException`` (``Outbox.flush``).
 """
 
 from __future__ import annotations
 
 import hmac
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -13,8 +15,13 @@ from userpool.crypto import codes as code_math
 from userpool.directory import limits, messages
 from userpool.directory.runtime import Runtime
 from userpool.model.entities import CodePurpose, Message, User, UserPool, VerificationCode
-from userpool.model.errors import CodeMismatchException, CognitoError, ExpiredCodeException
-from userpool.model.ports import Tx
+from userpool.model.errors import (
+    CodeDeliveryFailureException,
+    CodeMismatchException,
+    CognitoError,
+    ExpiredCodeException,
+)
+from userpool.model.ports import DeliveryFailed, Tx
 
 VALIDITY = {
     CodePurpose.SIGN_UP: 24 * 3600,
@@ -24,34 +31,109 @@ VALIDITY = {
 }
 #: Compared against for a concealed name, so its answer costs what a real check does.
 _NO_CODE = b"\x00" * 32
+#: Cognito's texts for an undeliverable code (amazon-cognito-identity-js#307, amplify-js#1305 for
+#: e-mail; amplify-js#166 for SMS).
+DELIVERY_FAILURE_TEXT = {
+    "EMAIL": "Invalid email provided/Unable to send the email",
+    "SMS": "Invalid phone number provided/Unable to send the message.",
+}
+
+#: Puts back, in a new transaction, what was stored for a message that was never delivered.
+Undo = Callable[[Tx], None]
+
+_log = logging.getLogger("userpool.delivery")
+
+
+@dataclass(frozen=True, eq=False)
+class Queued:
+    """A message waiting for the commit, with what undoes it. Several messages may share one
+    ``undo`` (an invitation by e-mail and SMS): it runs only if none of them was delivered."""
+
+    message: Message
+    undo: Undo | None = None
 
 
 @dataclass
 class Outbox:
-    """Messages to send once the transaction commits."""
+    """Messages to send once the transaction that stored their codes commits."""
 
-    pending: list[Message] = field(default_factory=list)
+    pending: list[Queued] = field(default_factory=list)
+
+    def queue(self, message: Message, undo: Undo | None = None) -> None:
+        self.pending.append(Queued(message, undo))
 
     def flush(self, rt: Runtime) -> None:
-        for message in self.pending:
-            rt.sender.send(message)
-        self.pending.clear()
+        """Sends every queued message. If one cannot be delivered (the sender raises), the
+        others are still sent; then each undo none of whose messages went out runs, each in a
+        transaction of its own, and the caller gets ``CodeDeliveryFailureException``: no code
+        that never reached the user stays valid or counted. Bodies (which hold codes) are never
+        logged."""
+        queued, self.pending = self.pending, []
+        failed: list[Queued] = []
+        delivered: set[int] = set()
+        for item in queued:
+            try:
+                rt.sender.send(item.message)
+            except Exception as error:  # any sender failure means "not delivered"
+                reason = error.reason if isinstance(error, DeliveryFailed) else type(error).__name__
+                _log.warning("message not delivered: pool=%s user=%s purpose=%s medium=%s: %s",
+                             item.message.pool_id, item.message.username, item.message.purpose,
+                             item.message.medium, reason)
+                failed.append(item)
+            else:
+                if item.undo is not None:
+                    delivered.add(id(item.undo))
+        if not failed:
+            return
+        undone: set[int] = set()
+        for item in failed:
+            undo = item.undo
+            if undo is None or id(undo) in delivered or id(undo) in undone:
+                continue
+            undone.add(id(undo))
+            try:
+                with rt.store.transaction() as tx:
+                    undo(tx)
+            except Exception:
+                _log.exception("undoing an undelivered message failed: pool=%s user=%s purpose=%s",
+                               item.message.pool_id, item.message.username, item.message.purpose)
+        raise CodeDeliveryFailureException(DELIVERY_FAILURE_TEXT.get(failed[0].message.medium,
+                                                                     DELIVERY_FAILURE_TEXT["EMAIL"]))
 
 
 def issue(
     rt: Runtime, tx: Tx, outbox: Outbox, pool: UserPool, user: User, purpose: CodePurpose,
     medium: str, destination: str, text: tuple[str, str | None], *, bound_to: str | None = None,
+    counted: limits.Taken | None = None,
 ) -> None:
     """Stores a new code for ``purpose`` (replacing the user's previous one) and queues its
     message to ``destination``. ``bound_to``: the attribute value a VERIFY_* code verifies, and
-    the only one (VerifyUserAttribute)."""
+    the only one (VerifyUserAttribute).
+
+    Should the message not be delivered, its undo puts the previous code back (or none) unless
+    another code has replaced this one meanwhile, and refunds ``counted``, the call
+    ``limits.take`` counted for it in ``tx`` (ResendConfirmationCode, ForgotPassword,
+    GetUserAttributeVerificationCode): an undelivered code neither works nor counts."""
     now = rt.clock.now()
     code = code_math.numeric_code(rt.random.bytes, 6)
-    tx.put_code(VerificationCode(
+    previous = tx.get_code(pool.id, user.username, purpose)
+    stored = VerificationCode(
         pool.id, user.username, purpose, code_math.hash_code(code, rt.code_pepper), now, now + VALIDITY[purpose],
         value=bound_to,
-    ))
-    outbox.pending.append(messages.render(pool, user, purpose.value, medium, destination, code, text, now))
+    )
+    tx.put_code(stored)
+
+    def undo(tx: Tx) -> None:
+        current = tx.get_code(pool.id, user.username, purpose)
+        if current is not None and hmac.compare_digest(current.code_hash, stored.code_hash):
+            if previous is not None and previous.expires_at > rt.clock.now():
+                tx.put_code(previous)
+            else:
+                tx.delete_code(pool.id, user.username, purpose)
+        if counted is not None:
+            limits.refund(tx, counted)
+
+    outbox.queue(messages.render(pool, user, purpose.value, medium, destination, code, text, now), undo)
 
 
 @dataclass(frozen=True)

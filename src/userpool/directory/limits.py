@@ -18,6 +18,7 @@ name, so they meet the same limits as real users and the answers do not tell the
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 
 from userpool.model.entities import CodePurpose, LimitWindow
 from userpool.model.errors import LimitExceededException
@@ -50,22 +51,35 @@ def _current(window: LimitWindow, now: float) -> LimitWindow:
     return window
 
 
-def take(tx: Tx, pool_id: str, key: str, action: str, now: float) -> None:
+@dataclass(frozen=True)
+class Taken:
+    """One call counted by ``take``: which counter, and the window it was counted in."""
+
+    pool_id: str
+    key: str
+    action: str
+    started: float
+
+
+def take(tx: Tx, pool_id: str, key: str, action: str, now: float) -> Taken:
     """Counts one call of ``action`` (a key of ``HOURLY``) under the counter's row lock; raises
     ``LimitExceededException``, uncounted and writing nothing, once the hour's allowance is spent.
-    The count commits with ``tx``."""
+    The count commits with ``tx``; the record returned lets ``refund`` give it back should the
+    call's code never be delivered."""
     window = _current(tx.lock_limit(pool_id, key, action), now)
     if window.count >= HOURLY[action]:
         raise LimitExceededException()
     tx.save_limit(pool_id, key, action, LimitWindow(window.started, window.count + 1))
+    return Taken(pool_id, key, action, window.started)
 
 
-def refund(tx: Tx, pool_id: str, key: str, action: str) -> None:
-    """Gives back one call counted by ``take`` in an earlier transaction (its effect was undone:
-    a code that could not be delivered). Never below zero; a window that ended stays ended."""
-    window = tx.lock_limit(pool_id, key, action)
-    if window.count:
-        tx.save_limit(pool_id, key, action, LimitWindow(window.started, window.count - 1))
+def refund(tx: Tx, taken: Taken) -> None:
+    """Gives back a call ``take`` counted in an earlier transaction (its effect was undone: a
+    code that could not be delivered), while the window it was counted in is current: a newer
+    window owes nothing. Never below zero."""
+    window = tx.lock_limit(taken.pool_id, taken.key, taken.action)
+    if window.count and window.started == taken.started:
+        tx.save_limit(taken.pool_id, taken.key, taken.action, LimitWindow(window.started, window.count - 1))
 
 
 def _guess_action(purpose: CodePurpose) -> str:

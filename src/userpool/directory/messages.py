@@ -1,10 +1,19 @@
 """Message texts and delivery details: templates with ``{####}`` / ``{username}``,
 masked destinations (spec §5 masking rules), and the pool's choice of medium.
+
+Rendering happens here and only here. Cognito lets e-mail templates be HTML; the values put
+into an HTML template (codes, usernames, temporary passwords, which may hold ``< > & " '``) are
+HTML-escaped, and a plain-text alternative is rendered from the same template with the values
+as they are. The pool's ``EmailConfiguration`` (``From``, ``ReplyToEmailAddress``) travels
+with each e-mail.
 """
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Mapping
+from html.parser import HTMLParser
 from typing import Any
 
 from userpool.model.entities import Message, User, UserPool
@@ -71,10 +80,77 @@ def mfa_text(pool: UserPool, medium: str) -> tuple[str, str | None]:
     return str(pool.config.get("SmsAuthenticationMessage") or DEFAULT_MFA_SMS), None
 
 
+#: An HTML tag, comment or character reference: a template holding one is HTML.
+_MARKUP = re.compile(r"<[A-Za-z/!][^<>]*>|&(?:[A-Za-z][A-Za-z0-9]*|#[0-9]+|#x[0-9A-Fa-f]+);")
+
+
+def is_html(template: str) -> bool:
+    """Whether an e-mail template is HTML: decided on the template, never on the values put
+    into it (a temporary password such as ``<b>x&amp;`` must not turn a text mail into HTML)."""
+    return _MARKUP.search(template) is not None
+
+
+def _fill(template: str, code: str, username: str) -> str:
+    return template.replace("{####}", code).replace("{username}", username)
+
+
+class _TextOf(HTMLParser):
+    """The readable text of an HTML body: line breaks for block elements, no scripts or styles."""
+
+    _BREAKS = frozenset({"br", "p", "div", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "hr"})
+    _HIDDEN = frozenset({"script", "style", "head", "title"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self._HIDDEN:
+            self._hidden += 1
+        elif tag in self._BREAKS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._HIDDEN:
+            self._hidden = max(self._hidden - 1, 0)
+        elif tag in self._BREAKS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._hidden:
+            self.parts.append(re.sub(r"\s+", " ", data))
+
+
+def plain_text(markup: str) -> str:
+    """The plain-text alternative of an HTML template (placeholders survive: they hold no markup)."""
+    parser = _TextOf()
+    parser.feed(markup)
+    parser.close()
+    lines = (line.strip() for line in "".join(parser.parts).split("\n"))
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def email_configuration(pool: UserPool) -> tuple[str | None, str | None]:
+    """The pool's ``EmailConfiguration.From`` and ``ReplyToEmailAddress`` (None when unset)."""
+    config: Mapping[str, Any] = pool.config.get("EmailConfiguration") or {}
+    return config.get("From") or None, config.get("ReplyToEmailAddress") or None
+
+
 def render(
     pool: UserPool, user: User, purpose: str, medium: str, destination: str, code: str,
     text: tuple[str, str | None], now: float,
 ) -> Message:
+    """The message for ``user``: ``{####}`` becomes ``code`` (or the temporary password) and
+    ``{username}`` the username; in an HTML e-mail both are HTML-escaped."""
     body, subject = text
-    rendered = body.replace("{####}", code).replace("{username}", user.username)
-    return Message(pool.id, user.username, medium, destination, purpose, rendered, subject, code, now)
+    if medium != "EMAIL":
+        return Message(pool.id, user.username, medium, destination, purpose, _fill(body, code, user.username),
+                       subject, code, now)
+    sender, reply_to = email_configuration(pool)
+    if not is_html(body):
+        return Message(pool.id, user.username, medium, destination, purpose, _fill(body, code, user.username),
+                       subject, code, now, email_from=sender, reply_to=reply_to)
+    escaped = _fill(body, html.escape(code, quote=True), html.escape(user.username, quote=True))
+    return Message(pool.id, user.username, medium, destination, purpose, escaped, subject, code, now, html=True,
+                   text=_fill(plain_text(body), code, user.username), email_from=sender, reply_to=reply_to)

@@ -147,9 +147,9 @@ def resend_confirmation_code(rt: Runtime, body: Mapping[str, Any]) -> dict[str, 
         if target is None:
             raise InvalidParameterException("Auto verification not turned on.")
         medium, destination, attribute = target
-        limits.take(tx, pool.id, user.username, "ResendConfirmationCode", now)
+        counted = limits.take(tx, pool.id, user.username, "ResendConfirmationCode", now)
         issue(rt, tx, outbox, pool, user, CodePurpose.SIGN_UP, medium, destination,
-              messages.verification_text(pool, medium))
+              messages.verification_text(pool, medium), counted=counted)
     outbox.flush(rt)
     return {"CodeDeliveryDetails": messages.details(medium, destination, attribute)}
 
@@ -196,7 +196,7 @@ def forgot_password(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
         if not order:
             raise NotAuthorizedException("Password reset is only allowed by an administrator for this user pool.")
         target = messages.delivery(pool, user, prefer=order, verified_only=True)
-        limits.take(tx, pool.id, key, "ForgotPassword", now)
+        counted = limits.take(tx, pool.id, key, "ForgotPassword", now)
         if target is None:
             if hide:
                 return {"CodeDeliveryDetails": _simulated(pool, body["Username"])}
@@ -205,7 +205,7 @@ def forgot_password(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
             )
         medium, destination, attribute = target
         issue(rt, tx, outbox, pool, user, CodePurpose.FORGOT_PASSWORD, medium, destination,
-              messages.verification_text(pool, medium))
+              messages.verification_text(pool, medium), counted=counted)
     outbox.flush(rt)
     return {"CodeDeliveryDetails": messages.details(medium, destination, attribute)}
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from userpool.crypto import codes as code_math
 from userpool.directory import attributes, messages, pagination, usernames
-from userpool.directory.codes import Outbox, issue
+from userpool.directory.codes import Outbox, Undo, issue
 from userpool.directory.ids import new_uuid
 from userpool.directory.passwords import check_policy, make_credential, new_password
 from userpool.directory.pools import get_pool
@@ -121,6 +121,7 @@ def admin_create_user(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
             )
         user = replace(user, password=make_credential(pool, user.username, password, rt.random, now,
                                                       temporary=True), last_modified=now)
+        undo: Undo | None = None
         if existing is None:
             ensure_sign_in_name_free(tx, pool, user.attributes)
             claim_aliases(tx, pool, user, force=bool(body.get("ForceAliasCreation")), now=now)
@@ -130,21 +131,37 @@ def admin_create_user(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
                 raise UsernameExistsException("User account already exists") from None
         else:
             tx.update_user(user)
+            undo = _restore_password(existing, user)
         if action != "SUPPRESS":
-            _invite(pool, user, password, body.get("DesiredDeliveryMediums") or ["SMS"], outbox, now)
+            _invite(pool, user, password, body.get("DesiredDeliveryMediums") or ["SMS"], outbox, now, undo)
     outbox.flush(rt)
     return {"User": user_type(user)}
 
 
-def _invite(pool: UserPool, user: User, password: str, mediums: list[str], outbox: Outbox, now: float) -> None:
+def _restore_password(before: User, after: User) -> Undo:
+    """A RESEND whose invitation reached nobody puts the previous temporary password back (the
+    one the last invitation carried), unless the password has changed again meanwhile. A new
+    user stays created in FORCE_CHANGE_PASSWORD, as in Cognito (aws/aws-sdk#438): the
+    administrator can send the invitation again with RESEND."""
+
+    def undo(tx: Tx) -> None:
+        current = tx.lock_user(after.pool_id, after.username)
+        if current is not None and current.password == after.password:
+            tx.update_user(replace(current, password=before.password, last_modified=after.last_modified))
+
+    return undo
+
+
+def _invite(pool: UserPool, user: User, password: str, mediums: list[str], outbox: Outbox, now: float,
+            undo: Undo | None) -> None:
     for medium in mediums:
         attribute = "email" if medium == "EMAIL" else "phone_number"
         destination = user.attributes.get(attribute)
         if destination:
-            outbox.pending.append(messages.render(
+            outbox.queue(messages.render(
                 pool, user, "ADMIN_CREATE_USER", medium, destination, password,
                 messages.invitation_text(pool, medium), now,
-            ))
+            ), undo)
 
 
 def find_for_update(tx: Tx, pool: UserPool, typed: str) -> User:

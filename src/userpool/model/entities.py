@@ -389,7 +389,13 @@ class VerificationCode:
 
 @dataclass(frozen=True)
 class Message:
-    """A message for a user: a code and the text around it (dev outbox, SMTP, webhook)."""
+    """A message for a user: a code and the text around it (dev outbox, SMTP, webhook, SES, SNS).
+
+    ``body`` is the rendered template; when ``html`` (an e-mail template written in HTML, as
+    Cognito allows) the values inserted into it are HTML-escaped and ``text`` holds the
+    plain-text alternative. ``email_from`` / ``reply_to``: the pool's
+    ``EmailConfiguration.From`` / ``ReplyToEmailAddress`` (None: the server's default sender).
+    """
 
     pool_id: str
     username: str
@@ -400,3 +406,7 @@ class Message:
     subject: str | None = None
     code: str | None = None
     created: float = 0.0
+    html: bool = False
+    text: str | None = None
+    email_from: str | None = None
+    reply_to: str | None = None

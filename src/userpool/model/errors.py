@@ -158,3 +158,4 @@ class StoreConflict(Exception):
     def __init__(self, what: str) -> None:
         self.what = what
         super().__init__(what)
+

@@ -52,13 +52,22 @@ class SecretBox(Protocol):
 
 
 class DeliveryFailed(Exception):
-    """A ``MessageSender`` could not deliver the message (the caller answers
-    CodeDeliveryFailureException and undoes what the message was for)."""
+    """A ``MessageSender`` could not deliver the message (SMTP server refused or unreachable,
+    webhook down or answering 4xx, SES/SNS error). Not an API error: the caller answers
+    CodeDeliveryFailureException and undoes what the message was for
+    (``directory.codes.Outbox``, ``auth.mfa_step.withdraw``). ``reason`` is for the server's
+    log and never holds the message body (which holds a code); ``medium``: EMAIL or SMS."""
+
+    def __init__(self, reason: str, *, medium: str | None = None) -> None:
+        self.reason = reason
+        self.medium = medium
+        super().__init__(f"{medium} delivery failed: {reason}" if medium else reason)
 
 
 class MessageSender(Protocol):
     def send(self, message: Message) -> None:
-        """Delivers ``message`` or raises ``DeliveryFailed``."""
+        """Hands ``message`` to its carrier (outbox, SMTP, webhook, SES, SNS), or raises
+        ``DeliveryFailed`` once it cannot. Never logs the body: it holds a code."""
         ...
 
 
