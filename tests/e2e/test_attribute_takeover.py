@@ -112,7 +112,7 @@ def test_new_password_answer_cannot_take_a_verified_alias(
     _with_temporary_password(idp, pool_id, "mallory")
     challenge = sign_in(client, "mallory", TEMPORARY)
 
-    with expect_error("AliasExistsException", "An account with the preferred_username already exists."):
+    with expect_error("AliasExistsException", "An account with the given preferred_username already exists."):
         _answer_new_password(idp, client, challenge, "mallory", preferred_username="vic")
     with expect_error("NotAuthorizedException", UNAUTHORIZED):
         _answer_new_password(idp, client, challenge, "mallory", email=VICTIM_EMAIL, email_verified="true")

@@ -294,7 +294,7 @@ def test_alias_pool_alias_exists_unless_forced(idp: Any, make_pool: Callable[...
     pool_id = make_pool(AliasAttributes=["email"])
     shared = [{"Name": "email", "Value": "team@example.com"}, {"Name": "email_verified", "Value": "true"}]
     idp.admin_create_user(UserPoolId=pool_id, Username="first", MessageAction="SUPPRESS", UserAttributes=shared)
-    with raises_code("AliasExistsException", "An account with the email already exists"):
+    with raises_code("AliasExistsException", r"^An account with the given email already exists\.$"):
         idp.admin_create_user(UserPoolId=pool_id, Username="second", MessageAction="SUPPRESS",
                               UserAttributes=shared)
     # An unverified copy is not an alias, so it does not clash.

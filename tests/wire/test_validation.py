@@ -269,9 +269,27 @@ def test_unknown_members_and_map_keys_are_ignored() -> None:
     )
 
 
+def test_unknown_structure_members_are_dropped_at_every_depth() -> None:
+    body: dict[str, Any] = {
+        "PoolName": "p", "Foo": 1,
+        "Policies": {"PasswordPolicy": {"MinimumLength": 9, "Foo": "bar"}, "Bar": {}},
+        "Schema": [{"Name": "plan", "AttributeDataType": "String", "Extra": True}],
+        "UserPoolTags": {"any-key": "kept"},
+    }
+    validate_input("CreateUserPool", body)
+    assert body == {
+        "PoolName": "p", "Policies": {"PasswordPolicy": {"MinimumLength": 9}},
+        "Schema": [{"Name": "plan", "AttributeDataType": "String"}], "UserPoolTags": {"any-key": "kept"},
+    }
+    parameters = {"USERNAME": "bob", "WHATEVER": "x"}  # a map: its keys are not members
+    validate_input("InitiateAuth", {"AuthFlow": "USER_SRP_AUTH", "ClientId": "c", "AuthParameters": parameters})
+    assert parameters == {"USERNAME": "bob", "WHATEVER": "x"}
+
+
 def test_documents_accept_any_json() -> None:
     body = {"AccessToken": "abc.def", "Credential": {"id": "x", "response": {"list": [1, True, "s"]}}}
     validate_input("CompleteWebAuthnRegistration", body)
+    assert body["Credential"] == {"id": "x", "response": {"list": [1, True, "s"]}}
 
 
 # --- JSON type mismatches are SerializationException ----------------------------------------

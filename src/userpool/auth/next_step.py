@@ -25,6 +25,7 @@ from userpool.auth.context import FlowContext
 from userpool.auth.session import INVALID, AuthSession, new_session, seal, spend
 from userpool.directory.codes import DELIVERY_FAILURE_TEXT
 from userpool.directory.ids import new_uuid
+from userpool.directory.schema import is_developer_only
 from userpool.model.entities import User, UserStatus
 from userpool.model.errors import CodeDeliveryFailureException, NotAuthorizedException
 from userpool.model.ports import DeliveryFailed, Tx
@@ -141,7 +142,7 @@ def new_password_parameters(ctx: FlowContext, user: User) -> dict[str, str]:
         f"userAttributes.{a.name}" for a in ctx.pool.schema
         if a.required and a.name != "sub" and not user.attributes.get(a.name)
     ]
-    current = {k: v for k, v in user.attributes.items() if k != "sub"}
+    current = {k: v for k, v in user.attributes.items() if k != "sub" and not is_developer_only(k)}
     return {
         "USER_ID_FOR_SRP": user.username,
         "requiredAttributes": json.dumps(required),

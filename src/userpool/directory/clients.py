@@ -16,6 +16,7 @@ from userpool.directory import attributes, pagination
 from userpool.directory.ids import new_client_id, new_client_secret
 from userpool.directory.pools import get_pool
 from userpool.directory.runtime import Runtime
+from userpool.directory.schema import is_developer_only
 from userpool.model.entities import UNIT_SECONDS, AppClient, UserPool
 from userpool.model.errors import InvalidParameterException, ResourceNotFoundException, StoreConflict
 from userpool.model.ports import Tx
@@ -69,15 +70,15 @@ def _settings(pool: UserPool, body: Mapping[str, Any], *, action: str) -> dict[s
     config.setdefault("AuthSessionValidity", 3)
     config.setdefault("AllowedOAuthFlowsUserPoolClient", False)
     for key in ("ReadAttributes", "WriteAttributes"):
-        for name in config.get(key) or ():
-            base = name[: -len("_verified")] if name.endswith("_verified") else name
-            if pool.schema_attribute(name) is None and pool.schema_attribute(base) is None:
-                raise InvalidParameterException(f"Invalid {key.replace('Attributes', '')} attribute: {name}")
-        if key == "WriteAttributes" and any(n in UNWRITABLE for n in config.get(key) or ()):
-            # Cognito's answer when WriteAttributes names sub or a verified flag (aws/aws-cdk#2608,
-            # #7607 "emailVerified and phoneNumberVerified cannot be set as writable";
-            # aws/aws-sdk-java#1395 for "updating").
-            raise InvalidParameterException(f"Invalid write attributes specified while {action} a client")
+        # Cognito's answer for a name outside the schema, a developer-only attribute (users never
+        # read or write those) and, for writes, sub or a verified flag (aws/aws-cdk#2608, #7607
+        # "emailVerified and phoneNumberVerified cannot be set as writable"; aws/aws-sdk-java#1395
+        # for "updating").
+        names = config.get(key) or ()
+        unknown = any(pool.schema_attribute(name) is None or is_developer_only(name) for name in names)
+        if unknown or (key == "WriteAttributes" and any(n in UNWRITABLE for n in names)):
+            raise InvalidParameterException(
+                f"Invalid {key[:-len('Attributes')].lower()} attributes specified while {action} a client")
     return config
 
 

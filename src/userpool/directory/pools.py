@@ -46,8 +46,6 @@ def _defaults() -> dict[str, Any]:
         "EmailConfiguration": {"EmailSendingAccount": "COGNITO_DEFAULT"},
         "AdminCreateUserConfig": {"AllowAdminCreateUserOnly": False, "UnusedAccountValidityDays": 7},
         "UserPoolTier": "ESSENTIALS",
-        "AccountRecoverySetting": {"RecoveryMechanisms": [
-            {"Priority": 1, "Name": "verified_email"}, {"Priority": 2, "Name": "verified_phone_number"}]},
     }
 
 
@@ -61,9 +59,30 @@ def _settings(body: Mapping[str, Any], keys: tuple[str, ...], kept: Mapping[str,
     for key in pool_mfa.MFA_ONLY:
         if kept is not None and key in kept:
             config[key] = kept[key]
+    _mirror_templates(config)
     _check(config)
     pool_mfa.check_pool_settings(config, creating=kept is None)
     return config
+
+
+_TEMPLATE_MIRRORS = (
+    ("SmsMessage", "SmsVerificationMessage"),
+    ("EmailMessage", "EmailVerificationMessage"),
+    ("EmailSubject", "EmailVerificationSubject"),
+)
+
+
+def _mirror_templates(config: dict[str, Any]) -> None:
+    """``VerificationMessageTemplate`` and the older ``SmsVerificationMessage``,
+    ``EmailVerificationMessage``, ``EmailVerificationSubject`` report the same texts, as in
+    Cognito: what one of them sets, the other shows; where both set it, the template wins (the
+    API reference calls the older members "no longer used")."""
+    template = dict(config.get("VerificationMessageTemplate") or {})
+    for member, legacy in _TEMPLATE_MIRRORS:
+        value = template.get(member) or config.get(legacy)
+        if value:
+            template[member] = config[legacy] = value
+    config["VerificationMessageTemplate"] = template
 
 
 def _with_policy_defaults(key: str, value: Any) -> Any:

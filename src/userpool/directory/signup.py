@@ -1,7 +1,10 @@
 """Self-service sign-up and recovery: SignUp, ConfirmSignUp, ResendConfirmationCode,
 ForgotPassword, ConfirmForgotPassword (spec §3.8, §9.3).
 
-Each is authorised by the app client (and its SECRET_HASH when it has a secret).
+Each is authorised by the app client (and its SECRET_HASH when it has a secret). An unknown
+user, when PreventUserExistenceErrors does not hide it, is ``UserNotFoundException``
+"Username/client id combination not found." (``_not_found``), Cognito's text for these
+client-authorised operations (sign-in says "User does not exist.").
 """
 
 from __future__ import annotations
@@ -31,6 +34,10 @@ from userpool.model.errors import (
 from userpool.model.ports import Tx
 
 
+def _not_found() -> UserNotFoundException:
+    return UserNotFoundException("Username/client id combination not found.")
+
+
 def _client_and_pool(tx: Tx, body: Mapping[str, Any]) -> tuple[AppClient, UserPool]:
     client = get_client(tx, body["ClientId"])
     pool = tx.get_pool(client.pool_id)
@@ -56,7 +63,7 @@ def sign_up(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
         if password is None:
             raise InvalidParameterException("Password is required for sign-up in this user pool.")
         attrs = attributes.to_map(body.get("UserAttributes"))
-        attributes.check_writes(pool, attrs, creating=True, admin=False, client=client)  # no *_verified
+        attrs = attributes.check_writes(pool, attrs, creating=True, admin=False, client=client)  # no *_verified
         username = sign_in_name(pool, body["Username"], attrs, rt)
         attrs.setdefault("sub", new_uuid(rt.random))
         attributes.check_required(pool, attrs)
@@ -87,7 +94,7 @@ def _claimant(tx: Tx, client: AppClient, pool: UserPool, typed: str, *, hide_dis
     hide = client.prevent_user_existence_errors
     if user is None:
         if not hide:
-            raise UserNotFoundException()
+            raise _not_found()
         return Claimant(pool.id, limits.key_for_unknown(typed), None)
     if hide_disabled and hide and not user.enabled:
         return Claimant(pool.id, user.username, None)
@@ -114,7 +121,8 @@ def confirm_sign_up(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
         if target is not None:
             attrs[f"{target[2]}_verified"] = "true"
         confirmed = replace(user, status=UserStatus.CONFIRMED, attributes=attrs, last_modified=rt.clock.now())
-        claim_aliases(tx, pool, confirmed, force=bool(body.get("ForceAliasCreation")), now=rt.clock.now())
+        claim_aliases(tx, pool, confirmed, force=bool(body.get("ForceAliasCreation")), now=rt.clock.now(),
+                      confirming=True)
         tx.update_user(confirmed)
 
     redeem_then(rt, load, CodePurpose.SIGN_UP, body["ConfirmationCode"], confirm, action="ConfirmSignUp",
@@ -132,7 +140,7 @@ def resend_confirmation_code(rt: Runtime, body: Mapping[str, Any]) -> dict[str, 
             limits.take(tx, pool.id, limits.key_for_unknown(body["Username"]), "ResendConfirmationCode", now)
             return {"CodeDeliveryDetails": _simulated(pool, body["Username"])}
         if user is None:
-            raise UserNotFoundException()
+            raise _not_found()
         if user.status != UserStatus.UNCONFIRMED:
             raise InvalidParameterException("User is already confirmed.")
         target = _sign_up_delivery(pool, user) or messages.delivery(pool, user)
@@ -156,6 +164,9 @@ def _simulated(pool: UserPool, typed: str) -> dict[str, str]:
 
 
 def _recovery_order(pool: UserPool) -> tuple[str, ...]:
+    """Where ForgotPassword sends its code: the AccountRecoverySetting's mechanisms by priority;
+    without the setting, Cognito's legacy order, a verified phone number before a verified
+    e-mail ("SMS is preferred over email", AccountRecoverySettingType); none for admin_only."""
     mechanisms = (pool.config.get("AccountRecoverySetting") or {}).get("RecoveryMechanisms") or []
     ordered = sorted(mechanisms, key=lambda m: m.get("Priority", 9))
     names = [m.get("Name") for m in ordered]
@@ -163,7 +174,7 @@ def _recovery_order(pool: UserPool) -> tuple[str, ...]:
         return ()
     mapping = {"verified_email": "email", "verified_phone_number": "phone_number"}
     chosen = tuple(mapping[n] for n in names if n in mapping)
-    return chosen or ("email", "phone_number")
+    return chosen or ("phone_number", "email")
 
 
 def forgot_password(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
@@ -179,7 +190,7 @@ def forgot_password(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
                 limits.take(tx, pool.id, key, "ForgotPassword", now)
                 return {"CodeDeliveryDetails": _simulated(pool, body["Username"])}
             if user is None:
-                raise UserNotFoundException()
+                raise _not_found()
             raise NotAuthorizedException("User is disabled.")
         order = _recovery_order(pool)
         if not order:

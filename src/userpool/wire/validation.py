@@ -25,6 +25,11 @@ Values of shapes marked ``sensitive`` (and of everything inside them) are left o
 Lengths are counted in code points. A JSON type that cannot be the member's type is not a
 constraint violation but a deserialization failure: ``SerializationException``, at the first one.
 
+Members a structure of the model does not define are dropped from the body while it is
+validated, at any depth, as Cognito's deserializer ignores them: botocore never sends them, and
+one sent by hand (``Policies.PasswordPolicy.Foo``) must not be stored and echoed by
+DescribeUserPool. Document members (``_ANY``) keep whatever they hold.
+
 Patterns are full-match and use Java syntax; ``wire/patterns.py`` runs them on RE2, in time
 linear in the value. Lengths are checked first, and a value over its maximum length is not matched
 against its pattern at all: its length is reported alone.
@@ -295,12 +300,21 @@ class _Structure(_Node):
         if not isinstance(value, dict):
             raise _type_error(value, "a Structure", path)
         prefix = f"{path}." if path else ""
+        known = 0
         for name, camel, node in self.members:
             item = value.get(name)
             if item is not None:
+                known += 1
                 node.check(item, prefix + camel, errors)
             elif name in self.required:
                 errors.append(_failure(None, prefix + camel, "Member must not be null", False))
+        if known < len(value):  # members the model does not define: dropped, never stored or echoed
+            for name in [name for name in value if name not in self.names]:
+                del value[name]
+
+    @functools.cached_property
+    def names(self) -> frozenset[str]:
+        return frozenset(name for name, _, _ in self.members)
 
 
 def _camel(name: str) -> str:
