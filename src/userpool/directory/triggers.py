@@ -57,13 +57,15 @@ def function_arn(pool: UserPool, trigger_key: str) -> str | None:
     PreTokenGeneration prefers ``PreTokenGenerationConfig.LambdaArn`` (the two name the same
     function when both are set); CustomSMSSender / CustomEmailSender hold ``{LambdaArn,
     LambdaVersion}``."""
-    config = pool.config.get("LambdaConfig") or {}
+    config = pool.config.get("LambdaConfig")
+    if not config:  # the common case: one lookup
+        return None
     value: Any = None
     if trigger_key == "PreTokenGeneration":
         value = (config.get("PreTokenGenerationConfig") or {}).get("LambdaArn")
     if not value:
         value = config.get(trigger_key)
-    if isinstance(value, Mapping):
+    if isinstance(value, dict):
         value = value.get("LambdaArn")
     return str(value) if value else None
 
