@@ -18,7 +18,7 @@ from userpool.auth.context import FlowContext
 from userpool.auth.next_step import Completed, finish, record
 from userpool.auth.session import AuthSession, spend
 from userpool.crypto import srp
-from userpool.directory import passwords
+from userpool.directory import migration, passwords
 from userpool.directory.client_auth import check_secret_hash
 from userpool.model.entities import User, UserStatus
 from userpool.model.errors import (
@@ -45,11 +45,16 @@ def check_user_state(ctx: FlowContext, user: User) -> None:
         raise PasswordResetRequiredException()
 
 
-def password_holder(ctx: FlowContext, typed: str) -> User | None:
+def password_holder(ctx: FlowContext, typed: str, password: str | None = None) -> User | None:
     """The checks before the password: SECRET_HASH, the user (None: unknown, in a pool that
-    hides it), the user's state. Raises Cognito's refusal."""
+    hides it; with ``password``, an unknown name goes to the pool's UserMigration trigger first,
+    spec §11.8), the user's state. Raises Cognito's refusal."""
     check_secret_hash(ctx.client, typed, ctx.optional("SECRET_HASH"))
     user = ctx.find_user(typed)
+    if user is None and password is not None:
+        user = migration.migrate_user(ctx.auth.rt, ctx.pool, ctx.client.client_id, typed, password=password,
+                                      metadata=dict(ctx.call.client_metadata) or None,
+                                      source="UserMigration_Authentication")
     if user is None:
         if not ctx.client.prevent_user_existence_errors:
             raise UserNotFoundException()

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from userpool.directory import attributes, limits, messages, usernames
+from userpool.directory import attributes, lifecycle_triggers, limits, messages, migration, triggers, usernames
 from userpool.directory.client_auth import check_secret_hash
 from userpool.directory.clients import get_client
 from userpool.directory.codes import Claimant, Outbox, issue, redeem_then
@@ -53,37 +53,65 @@ def _sign_up_delivery(pool: UserPool, user: User) -> tuple[str, str, str] | None
 
 
 def sign_up(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
+    """SignUp (spec §3.8): the request checked, then the PreSignUp trigger (outside any
+    transaction) may auto-confirm the user and auto-verify the e-mail / phone number given, then
+    one transaction creates the user (and stores the confirmation code, unless auto-confirmed);
+    an auto-confirmed user gets PostConfirmation_ConfirmSignUp after the commit."""
+    with rt.store.read() as tx:
+        client, pool = _client_and_pool(tx, body)
+    if pool.allow_admin_create_user_only:
+        raise NotAuthorizedException("SignUp is not permitted for this user pool")
+    password = body.get("Password")
+    if password is None:
+        raise InvalidParameterException("Password is required for sign-up in this user pool.")
+    attrs = attributes.to_map(body.get("UserAttributes"))
+    attrs = attributes.check_writes(pool, attrs, creating=True, admin=False, client=client)  # no *_verified
+    username = sign_in_name(pool, body["Username"], attrs, rt)
+    attributes.check_required(pool, attrs)
+    check_policy(pool.password_policy, password)
+    metadata = body.get("ClientMetadata") or None
+    auto = lifecycle_triggers.pre_sign_up(rt, pool, "PreSignUp_SignUp", username, attrs, client.client_id,
+                                          lifecycle_triggers.validation_data(body.get("ValidationData")), metadata)
+    attrs.setdefault("sub", new_uuid(rt.random))
+    for flag, attribute in (("autoVerifyEmail", "email"), ("autoVerifyPhone", "phone_number")):
+        if auto[flag] and attrs.get(attribute):
+            attrs[f"{attribute}_verified"] = "true"
+    confirmed = auto["autoConfirmUser"]
     outbox = Outbox()
     now = rt.clock.now()
     with rt.store.transaction() as tx:
         client, pool = _client_and_pool(tx, body)
-        if pool.allow_admin_create_user_only:
-            raise NotAuthorizedException("SignUp is not permitted for this user pool")
-        password = body.get("Password")
-        if password is None:
-            raise InvalidParameterException("Password is required for sign-up in this user pool.")
-        attrs = attributes.to_map(body.get("UserAttributes"))
-        attrs = attributes.check_writes(pool, attrs, creating=True, admin=False, client=client)  # no *_verified
-        username = sign_in_name(pool, body["Username"], attrs, rt)
-        attrs.setdefault("sub", new_uuid(rt.random))
-        attributes.check_required(pool, attrs)
-        check_policy(pool.password_policy, password)
         ensure_sign_in_name_free(tx, pool, attrs)
-        user = User(pool.id, username, attrs, UserStatus.UNCONFIRMED, True, now, now)
+        user = User(pool.id, username, attrs, UserStatus.CONFIRMED if confirmed else UserStatus.UNCONFIRMED, True,
+                    now, now)
         user = replace(user, password=make_credential(pool, username, password, rt.random, now))
+        if confirmed:  # auto-verified aliases move from another user (spec §7.3)
+            claim_aliases(tx, pool, user, force=True, now=now, confirming=True)
         try:
             tx.insert_user(user)
         except StoreConflict:
             raise UsernameExistsException("User already exists") from None
-        out: dict[str, Any] = {"UserConfirmed": False, "UserSub": user.sub}
-        target = _sign_up_delivery(pool, user)
+        out: dict[str, Any] = {"UserConfirmed": confirmed, "UserSub": user.sub}
+        target = None if confirmed else _sign_up_delivery(pool, user)
         if target is not None:
             medium, destination, attribute = target
             issue(rt, tx, outbox, pool, user, CodePurpose.SIGN_UP, medium, destination,
                   messages.verification_text(pool, medium))
             out["CodeDeliveryDetails"] = messages.details(medium, destination, attribute)
     outbox.flush(rt)
+    if confirmed:
+        lifecycle_triggers.post_confirmation(rt, pool, user, "PostConfirmation_ConfirmSignUp", client.client_id,
+                                             metadata)
     return out
+
+
+def _migrate_unknown(rt: Runtime, body: Mapping[str, Any]) -> None:
+    with rt.store.read() as tx:
+        client, pool = _client_and_pool(tx, body)
+        if triggers.function_arn(pool, "UserMigration") is None or usernames.resolve(tx, pool, body["Username"]):
+            return
+    migration.migrate_user(rt, pool, client.client_id, body["Username"], password=None,
+                           metadata=body.get("ClientMetadata") or None, source="UserMigration_ForgotPassword")
 
 
 def _claimant(tx: Tx, client: AppClient, pool: UserPool, typed: str, *, hide_disabled: bool = False) -> Claimant:
@@ -124,9 +152,14 @@ def confirm_sign_up(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
         claim_aliases(tx, pool, confirmed, force=bool(body.get("ForceAliasCreation")), now=rt.clock.now(),
                       confirming=True)
         tx.update_user(confirmed)
+        done.append((pool, confirmed))
 
+    done: list[tuple[UserPool, User]] = []
     redeem_then(rt, load, CodePurpose.SIGN_UP, body["ConfirmationCode"], confirm, action="ConfirmSignUp",
                 too_many=_too_many_codes)
+    for pool, user in done:  # after the commit: the user stays confirmed if the trigger fails
+        lifecycle_triggers.post_confirmation(rt, pool, user, "PostConfirmation_ConfirmSignUp", body["ClientId"],
+                                             body.get("ClientMetadata") or None)
     return {}
 
 
@@ -178,6 +211,9 @@ def _recovery_order(pool: UserPool) -> tuple[str, ...]:
 
 
 def forgot_password(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
+    """ForgotPassword (spec §3.8): a name no user has goes to the pool's UserMigration trigger
+    first (``UserMigration_ForgotPassword``), outside the transaction that sends the code."""
+    _migrate_unknown(rt, body)
     outbox = Outbox()
     with rt.store.transaction() as tx:
         client, pool = _client_and_pool(tx, body)
@@ -221,9 +257,14 @@ def confirm_forgot_password(rt: Runtime, body: Mapping[str, Any]) -> dict[str, A
         now = rt.clock.now()
         credential, history = new_password(pool, user, body["Password"], rt.random, now)
         status = UserStatus.CONFIRMED if user.status != UserStatus.UNCONFIRMED else user.status
-        tx.update_user(replace(user, password=credential, password_history=history, status=status,
-                               last_modified=now))
+        reset_user = replace(user, password=credential, password_history=history, status=status, last_modified=now)
+        tx.update_user(reset_user)
+        done.append((pool, reset_user))
 
+    done: list[tuple[UserPool, User]] = []
     redeem_then(rt, load, CodePurpose.FORGOT_PASSWORD, body["ConfirmationCode"], reset,
                 action="ConfirmForgotPassword", too_many=_too_many_codes)
+    for pool, user in done:
+        lifecycle_triggers.post_confirmation(rt, pool, user, "PostConfirmation_ConfirmForgotPassword",
+                                             body["ClientId"], body.get("ClientMetadata") or None)
     return {}

@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 from userpool.crypto import codes as code_math
-from userpool.directory import attributes, messages, pagination, usernames
+from userpool.directory import attributes, lifecycle_triggers, messages, pagination, triggers, usernames
 from userpool.directory.codes import Outbox, Undo, issue
 from userpool.directory.ids import new_uuid
 from userpool.directory.passwords import check_policy, make_credential, new_password
@@ -89,8 +89,9 @@ def claim_aliases(tx: Tx, pool: UserPool, user: User, *, force: bool, now: float
 
 def admin_create_user(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
     outbox = Outbox()
-    now = rt.clock.now()
     action = body.get("MessageAction")
+    planned = None if action == "RESEND" else _pre_sign_up_admin(rt, body)
+    now = rt.clock.now()
     with rt.store.transaction() as tx:
         pool = get_pool(tx, body["UserPoolId"])
         attrs = attributes.to_map(body.get("UserAttributes"))
@@ -106,7 +107,9 @@ def admin_create_user(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
                 raise UnsupportedUserStateException("Resend not possible. User is in state " + existing.status)
             user = existing
         else:
-            username = sign_in_name(pool, typed, attrs, rt)
+            username = planned if planned is not None else sign_in_name(pool, typed, attrs, rt)
+            if planned is not None:
+                sign_in_name(pool, typed, attrs, rt)  # the typed e-mail / phone becomes the attribute
             attrs.setdefault("sub", new_uuid(rt.random))
             # No check_required here: required attributes an admin leaves out are asked for in
             # NEW_PASSWORD_REQUIRED's requiredAttributes (AdminCreateUser's UserAttributes doc [M]).
@@ -136,6 +139,23 @@ def admin_create_user(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
             _invite(pool, user, password, body.get("DesiredDeliveryMediums") or ["SMS"], outbox, now, undo)
     outbox.flush(rt)
     return {"User": user_type(user)}
+
+
+def _pre_sign_up_admin(rt: Runtime, body: Mapping[str, Any]) -> str | None:
+    """PreSignUp_AdminCreateUser, before the transaction that creates the user: its answer is
+    ignored (spec §7.3), an error refuses the call. Returns the internal username the event named
+    (a new UUID in UsernameAttributes pools), for the user to be created with; None when the pool
+    has no PreSignUp function."""
+    with rt.store.read() as tx:
+        pool = get_pool(tx, body["UserPoolId"])
+    if triggers.function_arn(pool, "PreSignUp") is None:
+        return None
+    attrs = attributes.check_writes(pool, attributes.to_map(body.get("UserAttributes")), creating=True, admin=True)
+    username = sign_in_name(pool, body["Username"], attrs, rt)
+    lifecycle_triggers.pre_sign_up(rt, pool, "PreSignUp_AdminCreateUser", username, attrs, None,
+                                   lifecycle_triggers.validation_data(body.get("ValidationData")),
+                                   body.get("ClientMetadata") or None)
+    return username
 
 
 def _restore_password(before: User, after: User) -> Undo:
@@ -392,7 +412,10 @@ def admin_confirm_sign_up(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any
         user = find_for_update(tx, pool, body["Username"])
         if user.status != UserStatus.UNCONFIRMED:
             raise NotAuthorizedException(f"User cannot be confirmed. Current status is {user.status.value}")
-        tx.update_user(replace(user, status=UserStatus.CONFIRMED, last_modified=rt.clock.now()))
+        user = replace(user, status=UserStatus.CONFIRMED, last_modified=rt.clock.now())
+        tx.update_user(user)
+    lifecycle_triggers.post_confirmation(rt, pool, user, "PostConfirmation_ConfirmSignUp", None,
+                                         body.get("ClientMetadata") or None)
     return {}
 
 

@@ -19,5 +19,5 @@ class UserPasswordAuthFlow(AuthFlow):
         """The password checked, then one write transaction: the verdict under the user's lockout
         lock, its outcome counted and, on success, the next step recorded (the refresh token)."""
         typed, password = ctx.param("USERNAME"), ctx.param("PASSWORD")
-        user = password_holder(ctx, typed)
+        user = password_holder(ctx, typed, password)
         return conclude(ctx, user, typed, password_matches(ctx, user, typed, password))
