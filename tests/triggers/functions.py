@@ -141,8 +141,8 @@ def token_echo(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """V2_0: the event it was given, written into the access token as the claim ``seen`` (so a
     test can see what an in-process function in a server process received)."""
     _record("token_echo", event, context)
-    seen = {key: event[key] for key in ("version", "triggerSource", "userName", "callerContext", "request",
-                                        "response")}
+    seen = copy.deepcopy({key: event[key] for key in ("version", "triggerSource", "userName", "callerContext",
+                                                      "request", "response")})
     event["response"]["claimsAndScopeOverrideDetails"] = {"accessTokenGeneration": {
         "claimsToAddOrOverride": {"seen": seen}}}
     return event
