@@ -68,7 +68,7 @@ def record(ctx: FlowContext, tx: Tx, done: Completed) -> Outcome:
     _record(tx, ctx, done)
     if user.status == UserStatus.FORCE_CHANGE_PASSWORD and done.new_password:
         return Outcome(user)
-    if not done.mfa_done:
+    if not done.mfa_done and ctx.pool.config.get("MfaConfiguration", "OFF") != "OFF":
         step = mfa_step.begin(ctx, tx, user, flow_of(ctx, done), token_customization.carried(done.spent))
         if step is not None:
             return Outcome(user, step=step)

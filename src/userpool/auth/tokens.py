@@ -117,11 +117,12 @@ def _id_claims(grant: TokenGrant, now: int, event_id: str, jti: str) -> dict[str
     }
     if grant.groups:
         claims["cognito:groups"] = grant.group_names
-    if grant.roles:
-        claims["cognito:roles"] = grant.roles
-    preferred = grant.preferred_role
-    if preferred:
-        claims["cognito:preferred_role"] = preferred
+        roles = grant.roles
+        if roles:
+            claims["cognito:roles"] = roles
+        preferred = grant.preferred_role if roles else None
+        if preferred:
+            claims["cognito:preferred_role"] = preferred
     claims.update({
         "sub": grant.user.sub, "iss": grant.issuer, "cognito:username": grant.user.username,
         "aud": grant.client.client_id, "event_id": event_id, "token_use": "id",

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from userpool.directory.schema import VERIFIED_FLAGS, is_developer_only
+from userpool.directory.schema import DEVELOPER_PREFIX, VERIFIED_FLAGS, is_developer_only
 from userpool.model.entities import AppClient, UserPool
 from userpool.model.errors import InvalidParameterException, NotAuthorizedException
 
@@ -134,9 +134,9 @@ def readable(attributes: Mapping[str, str], client: AppClient | None) -> dict[st
     """Attributes a user reads through an app client (GetUser, the ID token): the client's
     ReadAttributes (all when it has none), never a developer-only one."""
     if client is None or client.read_attributes is None:
-        return {k: v for k, v in attributes.items() if not is_developer_only(k)}
+        return {k: v for k, v in attributes.items() if not k.startswith(DEVELOPER_PREFIX)}
     allowed = set(client.read_attributes) | {"sub"}
-    return {k: v for k, v in attributes.items() if k in allowed and not is_developer_only(k)}
+    return {k: v for k, v in attributes.items() if k in allowed and not k.startswith(DEVELOPER_PREFIX)}
 
 
 def apply_changes(current: Mapping[str, str], changes: Mapping[str, str]) -> dict[str, str]:

@@ -23,6 +23,7 @@ Call triggers outside database transactions: an invocation may take seconds.
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Mapping
 from typing import Any
 
@@ -48,6 +49,9 @@ NO_CLIENT = "CLIENT_ID_NOT_APPLICABLE"
 COMMON_FIELDS = ("version", "region", "userPoolId", "userName", "callerContext", "triggerSource", "request",
                  "response")
 INVALID_JSON = "Invalid lambda function output : Invalid JSON"
+#: Set when a request invoked a trigger function: the wire then runs later requests of the same
+#: pool off the event loop (``wire/app.py``), since an invocation may take seconds.
+invoked: contextvars.ContextVar[bool] = contextvars.ContextVar("userpool_trigger_invoked", default=False)
 UNRECOGNIZABLE = "Unrecognizable lambda output"
 
 
@@ -57,13 +61,15 @@ def function_arn(pool: UserPool, trigger_key: str) -> str | None:
     PreTokenGeneration prefers ``PreTokenGenerationConfig.LambdaArn`` (the two name the same
     function when both are set); CustomSMSSender / CustomEmailSender hold ``{LambdaArn,
     LambdaVersion}``."""
-    config = pool.config.get("LambdaConfig") or {}
+    config = pool.config.get("LambdaConfig")
+    if not config:  # the common case: one lookup
+        return None
     value: Any = None
     if trigger_key == "PreTokenGeneration":
         value = (config.get("PreTokenGenerationConfig") or {}).get("LambdaArn")
     if not value:
         value = config.get(trigger_key)
-    if isinstance(value, Mapping):
+    if isinstance(value, dict):
         value = value.get("LambdaArn")
     return str(value) if value else None
 
@@ -76,6 +82,7 @@ def invoke(rt: Runtime, pool: UserPool, trigger_key: str, event: Mapping[str, An
     arn = function_arn(pool, trigger_key)
     if arn is None:
         return None
+    invoked.set(True)
     try:
         answer = rt.triggers.invoke(arn, event, timeout=timeout)
     except TriggerFunctionError as error:

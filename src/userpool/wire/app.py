@@ -12,7 +12,10 @@ The base URL a request came in on (tokens' ``iss``, discovery) is built once, by
 
 Handlers are synchronous (database and CPU work). With ``inline`` they run on the event-loop
 thread: right for an embedded database, where a handler only ever waits for the CPU, and the
-cheapest way (a thread hand-off costs a fair share of a sign-in's non-cryptographic CPU).
+cheapest way (a thread hand-off costs a fair share of a sign-in's non-cryptographic CPU). A
+Lambda trigger is the exception: once a request invoked one, later requests naming the same
+app client or pool (or, without either, the same operation) run in a worker thread, so a slow
+function holds up only its own requests (``_route_key``).
 Otherwise everything after reading the body runs in a worker thread, so that a handler waiting
 on a network database lets the others run. ``CognitoError`` becomes its response in
 ``protocol.error_response``; anything else is logged and answered ``InternalErrorException``.
@@ -28,6 +31,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from userpool.directory import triggers
 from userpool.model.errors import CognitoError, InternalErrorException
 from userpool.wire import protocol, validation
 from userpool.wire.cors import CorsPolicy
@@ -95,6 +99,7 @@ class _WireApp:
         quotas: QuotaGate | None,
     ) -> None:
         self._inline = inline
+        self._off_loop: set[str] = set()  # route keys whose requests invoked a trigger
         self._quotas = quotas
         self._cors = cors
         self._base_urls = base_urls
@@ -202,12 +207,26 @@ class _WireApp:
             request_id=request_id,
             base_url=self._base_url(scope, headers),
         )
-        return await self._run(self._process, call)
+        return await self._run_call(call)
 
     async def _run(self, handler: Callable[..., _T], *args: Any) -> _T:
         if self._inline:
             return handler(*args)
         return await asyncio.to_thread(handler, *args)
+
+    async def _run_call(self, call: _Call) -> protocol.Response:
+        """``_process`` inline, unless requests like this one invoke triggers (module docstring)."""
+        if not self._inline or (self._off_loop and _route_key(call) in self._off_loop):
+            return await asyncio.to_thread(self._process, call)
+        token = triggers.invoked.set(False)
+        try:
+            response = self._process(call)
+        finally:
+            used = triggers.invoked.get()
+            triggers.invoked.reset(token)
+        if used:
+            self._off_loop.add(_route_key(call))
+        return response
 
     def _process(self, call: _Call) -> protocol.Response:
         """Authenticate, decode, validate, dispatch, encode: runs in a worker thread."""
@@ -291,3 +310,13 @@ def create_app(
         dispatch, well_known, sigv4, max_body, logger or logging.getLogger("userpool.wire"), inline,
         cors or CorsPolicy(), base_urls or BaseUrlPolicy(), quotas,
     )
+
+
+_ROUTE = re.compile(rb'"(?:ClientId|UserPoolId)"\s*:\s*"([^"\\]{1,128})"')
+
+
+def _route_key(call: _Call) -> str:
+    """What ties a request to the pool whose triggers it may invoke: its ClientId or UserPoolId
+    (read from the raw body, before decoding), else its operation (access-token calls)."""
+    found = _ROUTE.search(call.body)
+    return found.group(1).decode("latin-1") if found else call.operation
