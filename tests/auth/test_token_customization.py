@@ -14,6 +14,7 @@ from typing import Any
 import jwt
 import pytest
 
+from tests.auth import test_custom_auth as custom
 from tests.auth.conftest import BASE_URL, PASSWORD, Harness, refused
 from tests.triggers import functions
 from userpool.auth import engine
@@ -390,3 +391,25 @@ def test_preferred_role_is_unset_when_the_best_groups_tie_with_different_roles(h
     assert id_claims["cognito:groups"] == ["c", "a", "b"]
     assert id_claims["cognito:roles"] == [ADMIN_ROLE, EDITOR_ROLE] and "cognito:preferred_role" not in id_claims
     assert only_event("token_keep")["request"]["groupConfiguration"]["preferredRole"] is None
+
+
+def test_custom_auth_tokens_get_the_answer_s_client_metadata(h: Harness) -> None:
+    invoker = InProcessInvoker({"token_keep": functions.token_keep, "define": custom.define, "create": custom.create,
+                                "verify": custom.verify})
+    rt = replace(h.rt, triggers=invoker)
+    h = dataclasses.replace(h, rt=rt, auth=replace(h.auth, rt=rt))
+    pool_id = h.pool(LambdaConfig={**v1("token_keep"), "DefineAuthChallenge": ARN + "define",
+                                   "CreateAuthChallenge": ARN + "create",
+                                   "VerifyAuthChallengeResponse": ARN + "verify"})
+    client = h.client(pool_id, ExplicitAuthFlows=["ALLOW_CUSTOM_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])
+    person(h, pool_id)
+    challenge = engine.initiate(h.auth, call(client, flow="CUSTOM_AUTH", metadata={"at": "initiate"},
+                                             USERNAME="ann"))
+    assert challenge["ChallengeName"] == "CUSTOM_CHALLENGE" and functions.calls("token_keep") == []
+    done = engine.respond(h.auth, call(client, challenge="CUSTOM_CHALLENGE", session=challenge["Session"],
+                                       metadata={"at": "answer"}, USERNAME="ann", ANSWER="42"))
+    id_claims, _ = tokens_of(done)
+    event = only_event("token_keep")
+    assert event["triggerSource"] == "TokenGeneration_Authentication"
+    assert event["request"]["clientMetadata"] == {"at": "answer"}
+    assert id_claims["cognito:groups"] == ["admins", "editors"]
