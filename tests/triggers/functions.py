@@ -90,4 +90,96 @@ def slow(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return event
 
 
+
+# PreTokenGeneration functions (issue 12). Each names, in its docstring, what it asks for; the
+# tests check what of it Cognito's rules let through.
+
+AUDITOR_ROLE = "arn:aws:iam::123456789012:role/auditors"
+
+
+def token_claims_v1(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """V1_0: ID-token claims added and overridden (a typed one as a string), suppressed (one also
+    overridden), protected ones tried both ways, and the groups replaced in both tokens."""
+    _record("token_claims_v1", event, context)
+    event["response"]["claimsOverrideDetails"] = {
+        "claimsToAddOrOverride": {
+            "tenant": "acme", "name": "Overridden Name", "email_verified": "false",
+            "sub": "forged-sub", "cognito:username": "forged", "aud": "forged-aud", "event_id": "forged",
+            "cognito:groups": "forged", "both": "added and suppressed",
+        },
+        "claimsToSuppress": ["phone_number", "both", "iss", "token_use", "auth_time"],
+        "groupOverrideDetails": {"groupsToOverride": ["auditors"], "iamRolesToOverride": [AUDITOR_ROLE],
+                                 "preferredRole": AUDITOR_ROLE},
+    }
+    return event
+
+
+def token_claims_v2(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """V2_0 / V3_0: JSON-valued claims in both tokens, scopes added and suppressed, the access
+    token's groups suppressed (the ID token keeps them: no groupOverrideDetails), protected
+    access-token claims tried, and ``aud`` added with the app client's ID."""
+    _record("token_claims_v2", event, context)
+    event["response"]["claimsAndScopeOverrideDetails"] = {
+        "idTokenGeneration": {
+            "claimsToAddOrOverride": {"tenant": {"id": 7, "tier": "gold"}, "features": ["a", "b"], "age": 42,
+                                      "beta": True, "email_verified": "false", "updated_at": 1700000000},
+            "claimsToSuppress": ["phone_number"],
+        },
+        "accessTokenGeneration": {
+            "claimsToAddOrOverride": {"permissions": ["orders:read", "orders:write"], "tenant": {"id": 7},
+                                      "aud": event["callerContext"]["clientId"], "username": "forged",
+                                      "client_id": "forged", "scope": "forged", "token_use": "id"},
+            "claimsToSuppress": ["cognito:groups", "sub", "jti"],
+            "scopesToAdd": ["orders/read", "orders/write", "temporary"],
+            "scopesToSuppress": ["temporary"],
+        },
+    }
+    return event
+
+
+def token_echo(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """V2_0: the event it was given, written into the access token as the claim ``seen`` (so a
+    test can see what an in-process function in a server process received)."""
+    _record("token_echo", event, context)
+    seen = copy.deepcopy({key: event[key] for key in ("version", "triggerSource", "userName", "callerContext",
+                                                      "request", "response")})
+    event["response"]["claimsAndScopeOverrideDetails"] = {"accessTokenGeneration": {
+        "claimsToAddOrOverride": {"seen": seen}}}
+    return event
+
+
+def token_drop_admin_scope(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """V2_0: the access token loses ``aws.cognito.signin.user.admin`` and gains a custom scope."""
+    _record("token_drop_admin_scope", event, context)
+    event["response"]["claimsAndScopeOverrideDetails"] = {"accessTokenGeneration": {
+        "scopesToAdd": ["orders/read"], "scopesToSuppress": ["aws.cognito.signin.user.admin"]}}
+    return event
+
+
+def token_keep(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Any version: the event back as it came (the response left null)."""
+    _record("token_keep", event, context)
+    return event
+
+
+def token_drop_groups(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """V1_0: ``groupOverrideDetails`` null (Cognito: the groups are suppressed)."""
+    _record("token_drop_groups", event, context)
+    event["response"]["claimsOverrideDetails"] = {"claimsToAddOrOverride": {"plan": "free"},
+                                                  "groupOverrideDetails": None}
+    return event
+
+
+def token_number_v1(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """V1_0 with a number as a claim value (V1 takes strings only)."""
+    _record("token_number_v1", event, context)
+    event["response"]["claimsOverrideDetails"] = {"claimsToAddOrOverride": {"level": 3}}
+    return event
+
+
+def token_refuse(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    _record("token_refuse", event, context)
+    raise ValueError("No tokens for suspended accounts")
+
+
 NOT_A_FUNCTION = "a string is not callable"

@@ -17,6 +17,7 @@ Every request is recorded (function, path, headers, event) in ``invocations``.""
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import threading
@@ -98,7 +99,8 @@ class LambdaEndpoint:
         body = request.rfile.read(int(request.headers.get("Content-Length") or 0))
         event = json.loads(body) if body else {}
         with self._lock:
-            self.invocations.append(Invocation(name, request.path, dict(request.headers.items()), event))
+            # A copy: the handler changes the event it is given (it fills in ``response``).
+            self.invocations.append(Invocation(name, request.path, dict(request.headers.items()), copy.deepcopy(event)))
         function_arn = f"arn:aws:lambda:{self.region}:{_ACCOUNT}:function:{name}"
         if name in self.failures:
             status, code = self.failures[name]

@@ -136,4 +136,4 @@ def get_tokens_from_refresh_token(auth: AuthRuntime, call: AuthCall, client_secr
         if not check_client_secret(client, client_secret):
             raise NotAuthorizedException(f"Unable to verify secret for client {client.client_id}")
 
-    return {"AuthenticationResult": RefreshTokenAuthFlow.issue(ctx, authenticate_client)}
+    return {"AuthenticationResult": RefreshTokenAuthFlow.issue(ctx, authenticate_client, ctx.call.client_metadata)}

@@ -13,12 +13,16 @@ Every MFA challenge keeps its state in one ``codes`` row of purpose MFA, bound t
 was issued with (``value`` = the session's ID): the hash of the SMS / e-mail code (empty for
 TOTP), its expiry (the session's), and the wrong answers given (``attempts``). A newer MFA
 challenge of the same user replaces the row, so only the latest session can be answered.
+
+What the sign-in knew before MFA and needs when it makes the tokens (the PreTokenGeneration
+source after NEW_PASSWORD_REQUIRED) travels in each MFA session's data under ``CARRIED``, passed
+on from the session answered to the next one.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from userpool.auth.context import FlowContext
@@ -44,6 +48,8 @@ MFA_SETUP = "MFA_SETUP"
 SETUP_FACTORS = (SOFTWARE_TOKEN_MFA, EMAIL_OTP)
 MEDIUM = {SMS_MFA: "SMS", EMAIL_OTP: "EMAIL"}
 DESTINATION = {SMS_MFA: "phone_number", EMAIL_OTP: "email"}
+#: The session data member carried through the MFA challenges up to the tokens.
+CARRIED = "carried"
 
 
 @dataclass(frozen=True)
@@ -59,8 +65,10 @@ class Step:
     counted: limits.Taken | None = None  # the code's send, refunded if it is not delivered
 
 
-def begin(ctx: FlowContext, tx: Tx, user: User, flow: str) -> Step | None:
-    """The MFA challenge that follows a first factor, or None when MFA does not apply."""
+def begin(ctx: FlowContext, tx: Tx, user: User, flow: str, carried: Mapping[str, str] | None = None) -> Step | None:
+    """The MFA challenge that follows a first factor, or None when MFA does not apply; its
+    session carries ``carried``."""
+    carry: dict[str, object] = {CARRIED: dict(carried)} if carried else {}
     pool = ctx.pool
     if pool.mfa_configuration == "OFF":
         return None
@@ -73,23 +81,27 @@ def begin(ctx: FlowContext, tx: Tx, user: User, flow: str) -> Step | None:
             raise InvalidUserPoolConfigurationException(
                 "This user pool requires MFA, and the user has no factor it can use or set up "
                 "(the pool offers SMS only and the user has no phone_number).")
-        return Step(MFA_SETUP, _session(ctx, user, MFA_SETUP, flow, {"can_setup": setup}),
+        return Step(MFA_SETUP, _session(ctx, user, MFA_SETUP, flow, {**carry, "can_setup": setup}),
                     {"MFAS_CAN_SETUP": _json_list(setup)})
     preferred = user.mfa.preferred
     if preferred in factors or len(factors) == 1:
-        return challenge(ctx, tx, user, preferred if preferred in factors else factors[0], flow)
-    return Step(SELECT_MFA_TYPE, _session(ctx, user, SELECT_MFA_TYPE, flow, {"choices": list(factors)}),
+        return challenge(ctx, tx, user, preferred if preferred in factors else factors[0], flow, carried=carried)
+    return Step(SELECT_MFA_TYPE, _session(ctx, user, SELECT_MFA_TYPE, flow, {**carry, "choices": list(factors)}),
                 {"MFAS_CAN_CHOOSE": _json_list(factors)})
 
 
 def challenge(ctx: FlowContext, tx: Tx, user: User, factor: str, flow: str, *,
-              destination: str | None = None, answered: AuthSession | None = None) -> Step:
+              destination: str | None = None, answered: AuthSession | None = None,
+              carried: Mapping[str, str] | None = None) -> Step:
     """Issues ``factor``'s challenge: a new session, its state row and, for SMS / e-mail, a code
     sent to the user's number or address (or to ``destination``: the address MFA_SETUP sets up).
-    Each code sent counts toward the user's hourly limit (``SendMfaCode``)."""
+    Each code sent counts toward the user's hourly limit (``SendMfaCode``). The new session
+    carries ``carried``, else what the ``answered`` session carried."""
     rt = ctx.auth.rt
     now = rt.clock.now()
-    data: dict[str, object] = {}
+    if carried is None and answered is not None:
+        carried = answered.data.get(CARRIED)
+    data: dict[str, object] = {CARRIED: dict(carried)} if carried else {}
     code_hash, message, parameters, counted = b"", None, {}, None
     if factor in MEDIUM:
         medium = MEDIUM[factor]

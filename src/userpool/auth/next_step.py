@@ -6,8 +6,8 @@
 3. device authentication (not yet: no device tracking in this server; spec §11.1 puts it after
    MFA);
 4. tokens: refresh-token family stored and any spent session recorded — in one transaction,
-   the one in which the first factor's lockout verdict was recorded — then the ID and access
-   tokens are signed.
+   the one in which the first factor's lockout verdict was recorded — then, after it commits,
+   the PreTokenGeneration trigger (``token_customization``) and the ID and access tokens signed.
 
 ``proceed`` does it all. A flow that already has a write transaction open (the plaintext
 password flows check the password in it) calls ``record`` inside it and ``finish`` after it
@@ -20,7 +20,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from userpool.auth import housekeeping, mfa_step, sign_in_triggers, tokens
+from userpool.auth import housekeeping, mfa_step, sign_in_triggers, token_customization, tokens
 from userpool.auth.context import FlowContext
 from userpool.auth.session import INVALID, AuthSession, new_session, seal, spend
 from userpool.directory.codes import DELIVERY_FAILURE_TEXT
@@ -69,18 +69,19 @@ def record(ctx: FlowContext, tx: Tx, done: Completed) -> Outcome:
     if user.status == UserStatus.FORCE_CHANGE_PASSWORD and done.new_password:
         return Outcome(user)
     if not done.mfa_done and ctx.pool.config.get("MfaConfiguration", "OFF") != "OFF":
-        step = mfa_step.begin(ctx, tx, user, flow_of(ctx, done))
+        step = mfa_step.begin(ctx, tx, user, flow_of(ctx, done), token_customization.carried(done.spent))
         if step is not None:
             return Outcome(user, step=step)
-    grant = tokens.TokenGrant(ctx.pool, ctx.client, user, tokens.group_names(tx, user),
-                              int(ctx.auth.rt.clock.now()), new_uuid(ctx.auth.rt.random), ctx.issuer)
+    grant = tokens.TokenGrant(ctx.pool, ctx.client, user, tokens.user_groups(tx, user),
+                              int(ctx.auth.rt.clock.now()), new_uuid(ctx.auth.rt.random), ctx.issuer,
+                              source=token_customization.source_of(done.spent))
     return Outcome(user, grant, tokens.new_refresh_token(ctx.auth, tx, grant))
 
 
 def finish(ctx: FlowContext, outcome: Outcome) -> dict[str, Any]:
     """The response, after the transaction of ``record`` committed: signed tokens or a sealed session."""
     if outcome.grant is not None:
-        result = tokens.sign_tokens(ctx.auth, outcome.grant, outcome.refresh)
+        result = token_customization.sign(ctx, outcome.grant, outcome.refresh)
         sign_in_triggers.post_authentication(ctx, outcome.user)
         return {"ChallengeParameters": {}, "AuthenticationResult": result}
     if outcome.step is not None:

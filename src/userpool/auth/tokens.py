@@ -1,6 +1,8 @@
 """ID, access and refresh tokens (spec §6), and access-token checks for API calls (§3.8, §6.6).
 
-ID and access tokens are RS256 JWTs signed with the pool's two keys. Refresh tokens are
+ID and access tokens are RS256 JWTs signed with the pool's two keys; the PreTokenGeneration
+trigger's answer (``auth.token_customization``) adjusts their claims just before they are
+signed. Refresh tokens are
 random handles stored only as their SHA-256, bound to pool, client and user, in a family
 (``origin_jti``) that RevokeToken and GlobalSignOut revoke.
 """
@@ -10,7 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,26 +20,78 @@ from userpool.auth.runtime import AuthRuntime
 from userpool.crypto import jwt
 from userpool.directory import attributes as attribute_rules
 from userpool.directory.ids import new_uuid
-from userpool.model.entities import AppClient, RefreshTokenRecord, User, UserPool, UserStatus
+from userpool.model.entities import AppClient, Group, RefreshTokenRecord, User, UserPool, UserStatus
 from userpool.model.errors import NotAuthorizedException, PasswordResetRequiredException, UserNotFoundException
 from userpool.model.ports import Tx
 
 SCOPE_ADMIN = "aws.cognito.signin.user.admin"
 _BOOLEAN_CLAIMS = {"email_verified", "phone_number_verified"}
+#: ID-token claims whose JSON type is not a string (spec §6.1).
+TYPED_ID_CLAIMS = frozenset({*_BOOLEAN_CLAIMS, "updated_at", "address"})
+#: What made the tokens, the ``TokenGeneration_`` trigger source of PreTokenGeneration (spec §7.3).
+AUTHENTICATION = "Authentication"
+NEW_PASSWORD_CHALLENGE = "NewPasswordChallenge"
+REFRESH_TOKENS = "RefreshTokens"
+
+#: Adjusts the ID and access token claims (in place) just before they are signed.
+ClaimsAdjuster = Callable[[dict[str, Any], dict[str, Any]], None]
 
 
 @dataclass(frozen=True)
 class TokenGrant:
-    """What one issuance needs, decided before the database write and signed after it."""
+    """What one issuance needs, decided before the database write and signed after it.
+    ``groups`` are the user's groups in precedence order; ``source`` says what made the tokens."""
 
     pool: UserPool
     client: AppClient
     user: User
-    groups: tuple[str, ...]
+    groups: tuple[Group, ...]
     auth_time: int
     origin_jti: str
     issuer: str
     device_key: str | None = None
+    source: str = AUTHENTICATION
+
+    @property
+    def group_names(self) -> list[str]:
+        return [group.name for group in self.groups]
+
+    @property
+    def roles(self) -> list[str]:
+        """``cognito:roles``: the IAM roles of the user's groups, each once (spec §6.2)."""
+        return list(dict.fromkeys(group.role_arn for group in self.groups if group.role_arn))
+
+    @property
+    def preferred_role(self) -> str | None:
+        """``cognito:preferred_role``: the role of the group with the lowest precedence among those
+        with a role (a group without precedence comes last); when groups tie at that precedence
+        with different roles, none (Cognito's "Assigning precedence values to groups")."""
+        with_role = [group for group in self.groups if group.role_arn]
+        if not with_role:
+            return None
+        best = min(with_role, key=_precedence_order).precedence
+        roles = {group.role_arn for group in with_role if group.precedence == best}
+        return roles.pop() if len(roles) == 1 else None
+
+
+def _precedence_order(group: Group) -> tuple[bool, int]:
+    return group.precedence is None, group.precedence or 0
+
+
+def attribute_claim(name: str, value: str) -> Any:
+    """An attribute as an ID-token claim: strings, except ``email_verified`` and
+    ``phone_number_verified`` (booleans), ``updated_at`` (a number) and ``address`` (an object)
+    (spec §6.1)."""
+    if name in _BOOLEAN_CLAIMS:
+        return value == "true"
+    if name == "updated_at":
+        return int(value) if value.isdigit() else value
+    if name == "address":
+        try:
+            return json.loads(value)
+        except ValueError:
+            return {"formatted": value}
+    return value
 
 
 def hash_refresh_token(token: str) -> bytes:
@@ -57,21 +111,18 @@ def new_refresh_token(auth: AuthRuntime, tx: Tx, grant: TokenGrant) -> str:
 
 
 def _id_claims(grant: TokenGrant, now: int, event_id: str, jti: str) -> dict[str, Any]:
-    claims: dict[str, Any] = {}
-    for name, value in attribute_rules.readable(grant.user.attributes, grant.client).items():
-        if name in _BOOLEAN_CLAIMS:
-            claims[name] = value == "true"
-        elif name == "updated_at":
-            claims[name] = int(value) if value.isdigit() else value
-        elif name == "address":
-            try:
-                claims[name] = json.loads(value)
-            except ValueError:
-                claims[name] = {"formatted": value}
-        else:
-            claims[name] = value
+    claims: dict[str, Any] = {
+        name: attribute_claim(name, value)
+        for name, value in attribute_rules.readable(grant.user.attributes, grant.client).items()
+    }
     if grant.groups:
-        claims["cognito:groups"] = list(grant.groups)
+        claims["cognito:groups"] = grant.group_names
+        roles = grant.roles
+        if roles:
+            claims["cognito:roles"] = roles
+        preferred = grant.preferred_role if roles else None
+        if preferred:
+            claims["cognito:preferred_role"] = preferred
     claims.update({
         "sub": grant.user.sub, "iss": grant.issuer, "cognito:username": grant.user.username,
         "aud": grant.client.client_id, "event_id": event_id, "token_use": "id",
@@ -86,7 +137,7 @@ def _id_claims(grant: TokenGrant, now: int, event_id: str, jti: str) -> dict[str
 def _access_claims(grant: TokenGrant, now: int, event_id: str, jti: str) -> dict[str, Any]:
     claims: dict[str, Any] = {"sub": grant.user.sub}
     if grant.groups:
-        claims["cognito:groups"] = list(grant.groups)
+        claims["cognito:groups"] = grant.group_names
     if grant.device_key:
         claims["device_key"] = grant.device_key
     claims.update({
@@ -110,26 +161,32 @@ def _issued_at(grant: TokenGrant, now: float) -> int:
     return int(now)
 
 
-def sign_tokens(auth: AuthRuntime, grant: TokenGrant, refresh_token: str | None) -> dict[str, Any]:
-    """``AuthenticationResult``: two signatures, no database access."""
+def sign_tokens(auth: AuthRuntime, grant: TokenGrant, refresh_token: str | None,
+                adjust: ClaimsAdjuster | None = None) -> dict[str, Any]:
+    """``AuthenticationResult``: two signatures, no database access. ``adjust`` (the
+    PreTokenGeneration answer) changes the claims first."""
     now = _issued_at(grant, auth.rt.clock.now())
     event_id = new_uuid(auth.rt.random)
     id_kid, id_key = auth.keys.signer(grant.pool.id, "id")
     access_kid, access_key = auth.keys.signer(grant.pool.id, "access")
+    access_claims = _access_claims(grant, now, event_id, new_uuid(auth.rt.random))
+    id_claims = _id_claims(grant, now, event_id, new_uuid(auth.rt.random))
+    if adjust is not None:
+        adjust(id_claims, access_claims)
     result: dict[str, Any] = {
-        "AccessToken": jwt.sign(_access_claims(grant, now, event_id, new_uuid(auth.rt.random)), access_key,
-                                access_kid),
+        "AccessToken": jwt.sign(access_claims, access_key, access_kid),
         "ExpiresIn": grant.client.access_token_validity_seconds,
         "TokenType": "Bearer",
-        "IdToken": jwt.sign(_id_claims(grant, now, event_id, new_uuid(auth.rt.random)), id_key, id_kid),
+        "IdToken": jwt.sign(id_claims, id_key, id_kid),
     }
     if refresh_token is not None:
         result["RefreshToken"] = refresh_token
     return result
 
 
-def group_names(tx: Tx, user: User) -> tuple[str, ...]:
-    return tuple(g.name for g in tx.groups_of(user.pool_id, user.username))
+def user_groups(tx: Tx, user: User) -> tuple[Group, ...]:
+    """The user's groups, in precedence order (the order of ``cognito:groups``)."""
+    return tuple(tx.groups_of(user.pool_id, user.username))
 
 
 @dataclass(frozen=True)
@@ -193,7 +250,7 @@ def _revoked(tx: Tx, pool_id: str, user: User, claims: Mapping[str, Any]) -> boo
 
 
 def refresh_grant(auth: AuthRuntime, pool: UserPool, client: AppClient, record: RefreshTokenRecord,
-                  user: User | None, groups: tuple[str, ...], issuer: str, device_key: str | None) -> TokenGrant:
+                  user: User | None, groups: tuple[Group, ...], issuer: str, device_key: str | None) -> TokenGrant:
     """Checks a stored refresh token and its user (as read with it) for REFRESH_TOKEN_AUTH
     (spec §3.3); returns the grant to sign. A disabled user hears "User is disabled." (its
     tokens were revoked with it); a RESET_REQUIRED user is refused like a sign-in (spec §3.7,
@@ -212,4 +269,5 @@ def refresh_grant(auth: AuthRuntime, pool: UserPool, client: AppClient, record: 
         raise NotAuthorizedException("Invalid Refresh Token")
     if user.status == UserStatus.RESET_REQUIRED:
         raise PasswordResetRequiredException()
-    return TokenGrant(pool, client, user, groups, record.auth_time, record.origin_jti, issuer, record.device_key)
+    return TokenGrant(pool, client, user, groups, record.auth_time, record.origin_jti, issuer, record.device_key,
+                      REFRESH_TOKENS)

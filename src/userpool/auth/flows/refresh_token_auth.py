@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from userpool.auth import tokens
+from userpool.auth import token_customization, tokens
 from userpool.auth.context import FlowContext
 from userpool.auth.flows.base import AuthFlow
 from userpool.directory.client_auth import check_secret_hash
@@ -40,12 +40,15 @@ class RefreshTokenAuthFlow(AuthFlow):
         if record is None or record.pool_id != pool.id or record.client_id != client.client_id:
             return None
         user = tx.get_user(pool.id, record.username)
-        return record, user, tokens.group_names(tx, user) if user is not None else ()
+        return record, user, tokens.user_groups(tx, user) if user is not None else ()
 
     @staticmethod
-    def issue(ctx: FlowContext, authenticate_client: Callable[[AppClient, str, str | None], None]) -> dict[str, Any]:
+    def issue(ctx: FlowContext, authenticate_client: Callable[[AppClient, str, str | None], None],
+              client_metadata: Mapping[str, str] | None = None) -> dict[str, Any]:
         """The AuthenticationResult of a refresh: the client authenticated over the token's
-        internal username, then every check on the token and its user (all read by ``preload``)."""
+        internal username, then every check on the token and its user (all read by ``preload``),
+        then PreTokenGeneration (``TokenGeneration_RefreshTokens``; ``client_metadata`` is
+        GetTokensFromRefreshToken's, InitiateAuth passes none: spec §7.4, §11.7)."""
         ctx.param("REFRESH_TOKEN")
         if ctx.preloaded is None:
             raise NotAuthorizedException("Invalid Refresh Token")
@@ -53,4 +56,4 @@ class RefreshTokenAuthFlow(AuthFlow):
         authenticate_client(ctx.client, record.username, ctx.optional("SECRET_HASH"))
         grant = tokens.refresh_grant(ctx.auth, ctx.pool, ctx.client, record, user, groups, ctx.issuer,
                                      ctx.optional("DEVICE_KEY"))
-        return tokens.sign_tokens(ctx.auth, grant, None)
+        return token_customization.sign(ctx, grant, None, client_metadata=client_metadata)
