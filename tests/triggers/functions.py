@@ -183,3 +183,28 @@ def token_refuse(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 
 NOT_A_FUNCTION = "a string is not callable"
+
+
+# --- user life cycle (PreSignUp, PostConfirmation, UserMigration) ----------------------------
+
+
+def record_only(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Any trigger that only needs to see the event (PostConfirmation, PreSignUp without auto*)."""
+    _record("record_only", event, context)
+    return event
+
+
+def migrate_legacy(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """UserMigration against a pretend old system: "old-*" users exist there with password
+    "Old-Password-1"; the ForgotPassword source needs no password."""
+    _record("migrate_legacy", event, context)
+    name = event["userName"]
+    known = name.startswith("old-")
+    if event["triggerSource"] == "UserMigration_Authentication":
+        known = known and event["request"].get("password") == "Old-Password-1"
+    if known:
+        event["response"]["userAttributes"] = {"email": f"{name}@legacy.example", "email_verified": "true",
+                                               "name": "Migrated"}
+        event["response"]["finalUserStatus"] = "CONFIRMED"
+        event["response"]["messageAction"] = "SUPPRESS"
+    return event
