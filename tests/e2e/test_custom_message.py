@@ -143,7 +143,7 @@ def test_a_failing_function_leaves_no_code(idp: Any, server: Server, make_user: 
 
 def test_an_answer_without_the_placeholder(idp: Any, server: Server,
                                           pool: Callable[[str], tuple[str, str]]) -> None:
-    pool_id, client_id = pool("custom_message_without_code")
+    _, client_id = pool("custom_message_without_code")
     with raises_code("InvalidLambdaResponseException"):
         idp.sign_up(ClientId=client_id, Username="ed", Password=PASSWORD,
                     UserAttributes=[{"Name": "email", "Value": "ed@example.com"}])
