@@ -167,3 +167,41 @@ def test_mfa_code_through_custom_message(idp: Any, server: Server, endpoint: Lam
     assert "clientMetadata" not in mfa["request"]  # InitiateAuth passes none to CustomMessage
     sent = last_message(server, "fay")
     assert sent["body"] == f"[CustomMessage_Authentication] code {sent['code']}"
+
+
+KMS = "arn:aws:kms:us-east-1:000000000000:key/11111111-2222-3333-4444-555555555555"
+
+
+@pytest.mark.parametrize(("lambda_config", "tier", "code", "message"), [
+    ({"PreTokenGeneration": arn("one"), "PreTokenGenerationConfig": {"LambdaArn": arn("two"), "LambdaVersion": "V1_0"}},
+     "ESSENTIALS", "InvalidParameterException", "^PreTokenGeneration and PreTokenGenerationConfig.LambdaArn must"),
+    ({"PreTokenGenerationConfig": {"LambdaArn": arn("two"), "LambdaVersion": "V2_0"}},
+     "LITE", "FeatureUnavailableInTierException", "LambdaVersion V2_0 requires the Essentials tier"),
+    ({"PreTokenGenerationConfig": {"LambdaArn": arn("two"), "LambdaVersion": "V3_0"}},
+     "LITE", "FeatureUnavailableInTierException", "LambdaVersion V3_0 requires the Essentials tier"),
+    ({"CustomEmailSender": {"LambdaArn": arn("send"), "LambdaVersion": "V1_0"}},
+     "ESSENTIALS", "InvalidParameterException", "^CustomEmailSender requires KMSKeyID"),
+    ({"CustomSMSSender": {"LambdaArn": arn("send"), "LambdaVersion": "V1_0"}, "KMSKeyID": KMS},
+     "ESSENTIALS", "InvalidParameterException", "^CustomSMSSender is not supported by this server: encrypting codes"),
+])
+def test_lambda_config_refusals(idp: Any, lambda_config: dict[str, Any], tier: str, code: str,
+                                message: str) -> None:
+    name = f"cfg-{uuid.uuid4().hex[:8]}"
+    with raises_code(code, message):
+        idp.create_user_pool(PoolName=name, UserPoolTier=tier, LambdaConfig=lambda_config)
+    assert not [p for p in idp.list_user_pools(MaxResults=60)["UserPools"] if p["Name"] == name]
+    pool_id = idp.create_user_pool(PoolName=name, UserPoolTier=tier)["UserPool"]["Id"]
+    with raises_code(code, message):
+        idp.update_user_pool(UserPoolId=pool_id, UserPoolTier=tier, LambdaConfig=lambda_config)
+    assert idp.describe_user_pool(UserPoolId=pool_id)["UserPool"]["LambdaConfig"] == {}
+
+
+def test_lambda_config_accepted(idp: Any) -> None:
+    same = {"PreTokenGeneration": arn("one"),
+            "PreTokenGenerationConfig": {"LambdaArn": arn("one"), "LambdaVersion": "V2_0"},
+            "CustomMessage": arn("custom_message")}
+    pool_id = idp.create_user_pool(PoolName=f"ok-{uuid.uuid4().hex[:8]}", LambdaConfig=same)["UserPool"]["Id"]
+    assert idp.describe_user_pool(UserPoolId=pool_id)["UserPool"]["LambdaConfig"] == same
+    lite = {"PreTokenGenerationConfig": {"LambdaArn": arn("one"), "LambdaVersion": "V1_0"}}
+    idp.update_user_pool(UserPoolId=pool_id, UserPoolTier="LITE", LambdaConfig=lite)
+    assert idp.describe_user_pool(UserPoolId=pool_id)["UserPool"]["LambdaConfig"] == lite
