@@ -205,3 +205,17 @@ def test_lambda_config_accepted(idp: Any) -> None:
     lite = {"PreTokenGenerationConfig": {"LambdaArn": arn("one"), "LambdaVersion": "V1_0"}}
     idp.update_user_pool(UserPoolId=pool_id, UserPoolTier="LITE", LambdaConfig=lite)
     assert idp.describe_user_pool(UserPoolId=pool_id)["UserPool"]["LambdaConfig"] == lite
+
+
+def test_a_refused_invitation_creates_nobody(idp: Any, server: Server,
+                                             pool: Callable[[str], tuple[str, str]]) -> None:
+    pool_id, _ = pool("refuse")
+    with raises_code("UserLambdaValidationException", "^CustomMessage failed with error "):
+        idp.admin_create_user(UserPoolId=pool_id, Username="gus", DesiredDeliveryMediums=["EMAIL"],
+                              UserAttributes=[{"Name": "email", "Value": "gus@example.com"}])
+    with raises_code("UserNotFoundException"):
+        idp.admin_get_user(UserPoolId=pool_id, Username="gus")
+    assert not [m for m in server.outbox() if m["username"] == "gus"]
+    # the name is free again: a suppressed invitation creates the user
+    idp.admin_create_user(UserPoolId=pool_id, Username="gus", MessageAction="SUPPRESS")
+    assert idp.admin_get_user(UserPoolId=pool_id, Username="gus")["UserStatus"] == "FORCE_CHANGE_PASSWORD"

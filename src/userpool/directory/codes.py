@@ -54,6 +54,8 @@ class Queued:
     #: Renders the message again from the template the CustomMessage function chooses; run by
     #: ``flush``, outside the transaction (an invocation may take seconds).
     custom: Callable[[], Message] | None = None
+    #: What undoes the call when the CustomMessage function refuses; ``undo`` when None.
+    refused: Undo | None = None
 
 
 @dataclass
@@ -63,8 +65,8 @@ class Outbox:
     pending: list[Queued] = field(default_factory=list)
 
     def queue(self, message: Message, undo: Undo | None = None,
-              custom: Callable[[], Message] | None = None) -> None:
-        self.pending.append(Queued(message, undo, custom))
+              custom: Callable[[], Message] | None = None, refused: Undo | None = None) -> None:
+        self.pending.append(Queued(message, undo, custom, refused))
 
     def _customize(self, rt: Runtime) -> None:
         """Runs the CustomMessage function for each message that has one, before anything is
@@ -79,7 +81,7 @@ class Outbox:
                 customized.append(Queued(item.custom(), item.undo))
             except CognitoError:
                 queued, self.pending = self.pending, []
-                _undo_all(rt, queued)
+                _undo_all(rt, [Queued(q.message, q.refused or q.undo) for q in queued])
                 raise
         self.pending = customized
 

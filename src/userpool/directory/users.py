@@ -174,8 +174,11 @@ def _restore_password(before: User, after: User) -> Undo:
 
 def _invite(rt: Runtime, pool: UserPool, user: User, password: str, mediums: list[str], outbox: Outbox,
             now: float, undo: Undo | None) -> None:
-    """Queues the invitation; CustomMessage_AdminCreateUser gets no ClientMetadata (spec §7.4)."""
+    """Queues the invitation; CustomMessage_AdminCreateUser gets no ClientMetadata (spec §7.4).
+    Should the CustomMessage function refuse, a new user is removed again (``undo`` is None for
+    one); a RESEND gets its previous password back."""
     call = custom_message.Call(custom_message.INVITATION)
+    refused = undo or _remove_new_user(user)
     for medium in mediums:
         attribute = "email" if medium == "EMAIL" else "phone_number"
         destination = user.attributes.get(attribute)
@@ -185,7 +188,18 @@ def _invite(rt: Runtime, pool: UserPool, user: User, password: str, mediums: lis
             def render(chosen: tuple[str, str | None], medium: str = medium, destination: str = destination) -> Message:
                 return messages.render(pool, user, "ADMIN_CREATE_USER", medium, destination, password, chosen, now)
 
-            outbox.queue(render(text), undo, customizer(rt, pool, user, call, medium, text, render))
+            outbox.queue(render(text), undo, customizer(rt, pool, user, call, medium, text, render), refused)
+
+
+def _remove_new_user(created: User) -> Undo:
+    """Deletes a user AdminCreateUser created, unless it has changed since (its password)."""
+
+    def undo(tx: Tx) -> None:
+        current = tx.lock_user(created.pool_id, created.username)
+        if current is not None and current.password == created.password:
+            tx.delete_user(created.pool_id, created.username)
+
+    return undo
 
 
 def find_for_update(tx: Tx, pool: UserPool, typed: str) -> User:
