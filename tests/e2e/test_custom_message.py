@@ -219,3 +219,58 @@ def test_a_refused_invitation_creates_nobody(idp: Any, server: Server,
     # the name is free again: a suppressed invitation creates the user
     idp.admin_create_user(UserPoolId=pool_id, Username="gus", MessageAction="SUPPRESS")
     assert idp.admin_get_user(UserPoolId=pool_id, Username="gus")["UserStatus"] == "FORCE_CHANGE_PASSWORD"
+
+
+def test_refused_messages_are_not_counted_and_keep_the_previous_code(
+    idp: Any, server: Server, make_client: Callable[..., dict[str, Any]],
+) -> None:
+    pool_id = idp.create_user_pool(PoolName=f"count-{uuid.uuid4().hex[:8]}",
+                                   AutoVerifiedAttributes=["email"])["UserPool"]["Id"]
+    client_id = make_client(pool_id)["ClientId"]
+    idp.sign_up(ClientId=client_id, Username="hal", Password=PASSWORD,
+                UserAttributes=[{"Name": "email", "Value": "hal@example.com"}])
+    idp.update_user_pool(UserPoolId=pool_id, AutoVerifiedAttributes=["email"],
+                         LambdaConfig={"CustomMessage": arn("refuse")})
+    for _ in range(6):  # more than the hourly allowance of 5: none of them counts
+        with raises_code("UserLambdaValidationException", "^CustomMessage failed with error "):
+            idp.resend_confirmation_code(ClientId=client_id, Username="hal")
+    idp.update_user_pool(UserPoolId=pool_id, AutoVerifiedAttributes=["email"])
+    idp.resend_confirmation_code(ClientId=client_id, Username="hal")  # still allowed
+    latest = server.last_code("hal", "SIGN_UP")
+    idp.confirm_sign_up(ClientId=client_id, Username="hal", ConfirmationCode=latest)
+
+
+def test_refused_resend_keeps_the_code_already_sent(
+    idp: Any, server: Server, make_client: Callable[..., dict[str, Any]],
+) -> None:
+    pool_id = idp.create_user_pool(PoolName=f"keep-{uuid.uuid4().hex[:8]}",
+                                   AutoVerifiedAttributes=["email"])["UserPool"]["Id"]
+    client_id = make_client(pool_id)["ClientId"]
+    idp.sign_up(ClientId=client_id, Username="ida", Password=PASSWORD,
+                UserAttributes=[{"Name": "email", "Value": "ida@example.com"}])
+    first = server.last_code("ida", "SIGN_UP")
+    idp.update_user_pool(UserPoolId=pool_id, AutoVerifiedAttributes=["email"],
+                         LambdaConfig={"CustomMessage": arn("refuse")})
+    with raises_code("UserLambdaValidationException"):
+        idp.resend_confirmation_code(ClientId=client_id, Username="ida")
+    idp.confirm_sign_up(ClientId=client_id, Username="ida", ConfirmationCode=first)
+    assert idp.admin_get_user(UserPoolId=pool_id, Username="ida")["UserStatus"] == "CONFIRMED"
+
+
+def test_a_refused_mfa_message_fails_the_sign_in(idp: Any, server: Server, make_pool: Any, make_user: Any,
+                                                 make_client: Callable[..., dict[str, Any]]) -> None:
+    pool_id = str(make_pool(SmsConfiguration=SNS, LambdaConfig={"CustomMessage": arn("refuse")}))
+    idp.set_user_pool_mfa_config(UserPoolId=pool_id, MfaConfiguration="OPTIONAL",
+                                 SmsMfaConfiguration={"SmsConfiguration": SNS})
+    client_id = make_client(pool_id)["ClientId"]
+    mfa_user(make_user, pool_id, "jo")
+    enable(idp, pool_id, "jo", "SMS", preferred="SMS")
+    for _ in range(11):  # more than SendMfaCode's hourly 10: a refused message is not counted
+        with raises_code("UserLambdaValidationException", "^CustomMessage failed with error "):
+            idp.initiate_auth(ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH",
+                              AuthParameters={"USERNAME": "jo", "PASSWORD": PASSWORD})
+    assert not [m for m in server.outbox() if m["username"] == "jo"]
+    idp.update_user_pool(UserPoolId=pool_id, SmsConfiguration=SNS, MfaConfiguration="OPTIONAL")
+    out = idp.initiate_auth(ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH",
+                            AuthParameters={"USERNAME": "jo", "PASSWORD": PASSWORD})
+    assert out["ChallengeName"] == "SMS_MFA"
