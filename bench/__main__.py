@@ -18,9 +18,9 @@ from typing import Any
 
 from bench import floor, report
 from bench.client import setup_pool
+from bench.custom import setup_custom
 from bench.long import run_long
 from bench.peers import BENCH_DIR, PeerUnavailable, Servers, postgres_reachable
-from bench.custom import setup_custom
 from bench.totp import PER_USER_FACTOR, setup_totp
 from bench.workloads import (
     FLOWS,

@@ -19,13 +19,14 @@ import statistics
 import time
 from typing import Any
 
+from tests.triggers.lambda_endpoint import LambdaEndpoint
+
 from bench.client import Conn
 from bench.custom import FUNCTIONS, IN_PROCESS, CustomSetup, login, setup_custom
 from bench.custom import create as create_function
 from bench.custom import define as define_function
 from bench.custom import verify as verify_function
 from bench.peers import Servers
-from tests.triggers.lambda_endpoint import LambdaEndpoint
 
 HTTP = "http-"
 
@@ -52,7 +53,7 @@ def measure(logins: int, users: int) -> dict[str, Any]:
             latencies: dict[str, list[float]] = {name: [] for name in setups}
             cpu: dict[str, float] = dict.fromkeys(setups, 0.0)
             try:
-                for name, setup in setups.items():  # warm-up: connections, imports, caches
+                for setup in setups.values():  # warm-up: connections, imports, caches
                     for user in setup.users:
                         _one(setup, conn, user)
                 for i in range(logins):

@@ -105,4 +105,5 @@ FUNCTIONS = ("define", "create", "verify", "undecided")
 
 def flags() -> list[str]:
     """The server flags that map every function here in process."""
-    return [arg for name in FUNCTIONS for arg in ("--lambda-function", f"{name}=tests.triggers.custom_functions:{name}")]
+    module = "tests.triggers.custom_functions"
+    return [arg for name in FUNCTIONS for arg in ("--lambda-function", f"{name}={module}:{name}")]
