@@ -208,3 +208,25 @@ def migrate_legacy(event: dict[str, Any], context: Any) -> dict[str, Any]:
         event["response"]["finalUserStatus"] = "CONFIRMED"
         event["response"]["messageAction"] = "SUPPRESS"
     return event
+
+
+def custom_message(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """A CustomMessage function: every message rewritten, naming its source, with the code
+    placeholder it was given (and the username placeholder for an invitation)."""
+    _record("custom_message", event, context)
+    request = event["request"]
+    text = f"[{event['triggerSource']}] code {request['codeParameter']}"
+    if "usernameParameter" in request:
+        text += f" for {request['usernameParameter']}"
+    event["response"]["smsMessage"] = text
+    event["response"]["emailMessage"] = f"<p>{text}</p>"
+    event["response"]["emailSubject"] = f"Subject {event['triggerSource']}"
+    return event
+
+
+def custom_message_without_code(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """A CustomMessage function that forgets the code placeholder."""
+    _record("custom_message_without_code", event, context)
+    event["response"]["emailMessage"] = "Welcome!"
+    event["response"]["smsMessage"] = "Welcome!"
+    return event

@@ -11,7 +11,7 @@ from typing import Any
 from userpool.auth import lockout, tokens
 from userpool.auth.first_factor import WRONG
 from userpool.auth.runtime import AuthRuntime
-from userpool.directory import attributes, limits, messages, mfa, users
+from userpool.directory import attributes, custom_message, limits, messages, mfa, users
 from userpool.directory.client_auth import check_client_secret
 from userpool.directory.clients import get_client
 from userpool.directory.codes import Claimant, Outbox, issue, redeem_code_then
@@ -74,7 +74,7 @@ def update_user_attributes(auth: AuthRuntime, body: Mapping[str, Any]) -> dict[s
         client = tx.get_client(caller.client_id)
         _, sent = users.update_attributes(
             auth.rt, tx, outbox, caller.pool, user, attributes.to_map(body["UserAttributes"]), admin=False,
-            client=client,
+            client=client, metadata=body.get("ClientMetadata") or None,
         )
     outbox.flush(auth.rt)
     return {"CodeDeliveryDetailsList": sent}
@@ -192,7 +192,9 @@ def get_user_attribute_verification_code(auth: AuthRuntime, body: Mapping[str, A
         if not value:
             raise InvalidParameterException(f"Invalid attribute name or the attribute has no value: {name}")
         issue(auth.rt, tx, outbox, caller.pool, user, purpose, medium, value,
-              messages.verification_text(caller.pool, medium), bound_to=value, counted=counted)
+              messages.verification_text(caller.pool, medium), bound_to=value, counted=counted,
+              call=custom_message.Call("CustomMessage_VerifyUserAttribute", caller.client_id,
+                                       body.get("ClientMetadata") or None))
     outbox.flush(auth.rt)
     return {"CodeDeliveryDetails": messages.details(medium, value, name)}
 

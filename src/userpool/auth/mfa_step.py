@@ -22,14 +22,15 @@ on from the session answered to the next one.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from userpool.auth.context import FlowContext
 from userpool.auth.session import AuthSession, new_session
 from userpool.crypto import codes as code_math
-from userpool.directory import limits, messages
+from userpool.directory import custom_message, limits, messages
 from userpool.directory import mfa as user_mfa
+from userpool.directory.codes import customizer
 from userpool.model.entities import (
     EMAIL_OTP,
     SMS_MFA,
@@ -63,6 +64,9 @@ class Step:
     message: Message | None = None
     answered: AuthSession | None = None  # the session spent to get here, released if the code is not sent
     counted: limits.Taken | None = None  # the code's send, refunded if it is not delivered
+    #: Renders ``message`` from the CustomMessage_Authentication function's template; run after
+    #: the commit (``next_step.issue``), outside the transaction.
+    custom: Callable[[], Message] | None = None
 
 
 def begin(ctx: FlowContext, tx: Tx, user: User, flow: str, carried: Mapping[str, str] | None = None) -> Step | None:
@@ -102,15 +106,22 @@ def challenge(ctx: FlowContext, tx: Tx, user: User, factor: str, flow: str, *,
     if carried is None and answered is not None:
         carried = answered.data.get(CARRIED)
     data: dict[str, object] = {CARRIED: dict(carried)} if carried else {}
-    code_hash, message, parameters, counted = b"", None, {}, None
+    code_hash, message, parameters, counted, custom = b"", None, {}, None, None
     if factor in MEDIUM:
         medium = MEDIUM[factor]
         address = destination or user.attributes[DESTINATION[factor]]
         counted = limits.take(tx, ctx.pool.id, user.username, "SendMfaCode", now)
         code = code_math.numeric_code(rt.random.bytes, 6)
         code_hash = code_math.hash_code(code, rt.code_pepper)
-        message = messages.render(ctx.pool, user, f"MFA_{factor}", medium, address, code,
-                                  messages.mfa_text(ctx.pool, medium), now)
+        text = messages.mfa_text(ctx.pool, medium)
+
+        def render(chosen: tuple[str, str | None]) -> Message:
+            return messages.render(ctx.pool, user, f"MFA_{factor}", medium, address, code, chosen, now)
+
+        message = render(text)
+        # CustomMessage_Authentication: invoked without ClientMetadata (spec §7.4)
+        custom = customizer(rt, ctx.pool, user, custom_message.Call("CustomMessage_Authentication",
+                                                                    ctx.client.client_id), medium, text, render)
         parameters = {"CODE_DELIVERY_DELIVERY_MEDIUM": medium,
                       "CODE_DELIVERY_DESTINATION": messages.mask(medium, address)}
         data["destination"] = address
@@ -119,7 +130,7 @@ def challenge(ctx: FlowContext, tx: Tx, user: User, factor: str, flow: str, *,
     session = _session(ctx, user, factor, flow, data)
     tx.put_code(VerificationCode(ctx.pool.id, user.username, CodePurpose.MFA, code_hash, now, session.expires_at,
                                  value=session.id))
-    return Step(factor, session, parameters, message, answered, counted)
+    return Step(factor, session, parameters, message, answered, counted, custom)
 
 
 def withdraw(tx: Tx, step: Step) -> None:

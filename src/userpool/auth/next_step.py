@@ -17,7 +17,7 @@ commits: signing and sealing never happen while a transaction holds locks.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from userpool.auth import housekeeping, mfa_step, sign_in_triggers, token_customization, tokens
@@ -27,7 +27,7 @@ from userpool.directory.codes import DELIVERY_FAILURE_TEXT
 from userpool.directory.ids import new_uuid
 from userpool.directory.schema import is_developer_only
 from userpool.model.entities import User, UserStatus
-from userpool.model.errors import CodeDeliveryFailureException, NotAuthorizedException
+from userpool.model.errors import CodeDeliveryFailureException, CognitoError, NotAuthorizedException
 from userpool.model.ports import DeliveryFailed, Tx
 
 NEW_PASSWORD_REQUIRED = "NEW_PASSWORD_REQUIRED"
@@ -103,6 +103,13 @@ def issue(ctx: FlowContext, step: mfa_step.Step) -> dict[str, Any]:
     """A challenge's response, after the transaction that stored its state committed: its code
     is delivered first; if it cannot be, the challenge is withdrawn (its state row deleted, the
     send not counted) and the caller gets CodeDeliveryFailureException."""
+    if step.custom is not None:
+        try:
+            step = replace(step, message=step.custom())
+        except CognitoError:  # the CustomMessage function failed: no code stays stored or counted
+            with ctx.auth.rt.store.transaction() as tx:
+                mfa_step.withdraw(tx, step)
+            raise
     if step.message is not None:
         try:
             ctx.auth.rt.sender.send(step.message)

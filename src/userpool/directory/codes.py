@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from userpool.crypto import codes as code_math
-from userpool.directory import limits, messages
+from userpool.directory import custom_message, limits, messages
 from userpool.directory.runtime import Runtime
 from userpool.model.entities import CodePurpose, Message, User, UserPool, VerificationCode
 from userpool.model.errors import (
@@ -51,6 +51,11 @@ class Queued:
 
     message: Message
     undo: Undo | None = None
+    #: Renders the message again from the template the CustomMessage function chooses; run by
+    #: ``flush``, outside the transaction (an invocation may take seconds).
+    custom: Callable[[], Message] | None = None
+    #: What undoes the call when the CustomMessage function refuses; ``undo`` when None.
+    refused: Undo | None = None
 
 
 @dataclass
@@ -59,8 +64,26 @@ class Outbox:
 
     pending: list[Queued] = field(default_factory=list)
 
-    def queue(self, message: Message, undo: Undo | None = None) -> None:
-        self.pending.append(Queued(message, undo))
+    def queue(self, message: Message, undo: Undo | None = None,
+              custom: Callable[[], Message] | None = None, refused: Undo | None = None) -> None:
+        self.pending.append(Queued(message, undo, custom, refused))
+
+    def _customize(self, rt: Runtime) -> None:
+        """Runs the CustomMessage function for each message that has one, before anything is
+        sent. If one fails, every undo runs (no code stays stored or counted) and the caller
+        gets the trigger's error (spec §7.5)."""
+        customized: list[Queued] = []
+        for item in self.pending:
+            if item.custom is None:
+                customized.append(item)
+                continue
+            try:
+                customized.append(Queued(item.custom(), item.undo))
+            except CognitoError:
+                queued, self.pending = self.pending, []
+                _undo_all(rt, [Queued(q.message, q.refused or q.undo) for q in queued])
+                raise
+        self.pending = customized
 
     def flush(self, rt: Runtime) -> None:
         """Sends every queued message. If one cannot be delivered (the sender raises), the
@@ -68,6 +91,7 @@ class Outbox:
         transaction of its own, and the caller gets ``CodeDeliveryFailureException``: no code
         that never reached the user stays valid or counted. Bodies (which hold codes) are never
         logged."""
+        self._customize(rt)
         queued, self.pending = self.pending, []
         failed: list[Queued] = []
         delivered: set[int] = set()
@@ -101,10 +125,25 @@ class Outbox:
                                                                      DELIVERY_FAILURE_TEXT["EMAIL"]))
 
 
+def _undo_all(rt: Runtime, queued: list[Queued]) -> None:
+    """Runs each distinct undo of ``queued``, each in a transaction of its own."""
+    done: set[int] = set()
+    for item in queued:
+        if item.undo is None or id(item.undo) in done:
+            continue
+        done.add(id(item.undo))
+        try:
+            with rt.store.transaction() as tx:
+                item.undo(tx)
+        except Exception:
+            _log.exception("undoing a message refused by CustomMessage failed: pool=%s user=%s purpose=%s",
+                           item.message.pool_id, item.message.username, item.message.purpose)
+
+
 def issue(
     rt: Runtime, tx: Tx, outbox: Outbox, pool: UserPool, user: User, purpose: CodePurpose,
     medium: str, destination: str, text: tuple[str, str | None], *, bound_to: str | None = None,
-    counted: limits.Taken | None = None,
+    counted: limits.Taken | None = None, call: custom_message.Call | None = None,
 ) -> None:
     """Stores a new code for ``purpose`` (replacing the user's previous one) and queues its
     message to ``destination``. ``bound_to``: the attribute value a VERIFY_* code verifies, and
@@ -113,7 +152,9 @@ def issue(
     Should the message not be delivered, its undo puts the previous code back (or none) unless
     another code has replaced this one meanwhile, and refunds ``counted``, the call
     ``limits.take`` counted for it in ``tx`` (ResendConfirmationCode, ForgotPassword,
-    GetUserAttributeVerificationCode): an undelivered code neither works nor counts."""
+    GetUserAttributeVerificationCode): an undelivered code neither works nor counts. ``call``:
+    the call's CustomMessage source, client and ClientMetadata; when the pool has the trigger,
+    the function chooses the template after the commit (``Outbox.flush``)."""
     now = rt.clock.now()
     code = code_math.numeric_code(rt.random.bytes, 6)
     previous = tx.get_code(pool.id, user.username, purpose)
@@ -133,7 +174,20 @@ def issue(
         if counted is not None:
             limits.refund(tx, counted)
 
-    outbox.queue(messages.render(pool, user, purpose.value, medium, destination, code, text, now), undo)
+    outbox.queue(messages.render(pool, user, purpose.value, medium, destination, code, text, now), undo,
+                 customizer(rt, pool, user, call, medium, text,
+                            lambda chosen: messages.render(pool, user, purpose.value, medium, destination, code,
+                                                           chosen, now)))
+
+
+def customizer(rt: Runtime, pool: UserPool, user: User, call: custom_message.Call | None, medium: str,
+               text: tuple[str, str | None], render: Callable[[tuple[str, str | None]], Message],
+               ) -> Callable[[], Message] | None:
+    """What renders the message from the CustomMessage function's template, or None when the
+    pool has no such function (or the call sends no CustomMessage)."""
+    if call is None or not custom_message.configured(pool):
+        return None
+    return lambda: render(custom_message.template(rt, pool, user, call, medium, text))
 
 
 @dataclass(frozen=True)

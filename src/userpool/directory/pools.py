@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from userpool.directory import pagination, pool_mfa, schema
+from userpool.directory import lambda_config, pagination, pool_mfa, schema
 from userpool.directory.ids import new_pool_id, pool_arn
 from userpool.directory.runtime import Runtime
 from userpool.directory.signing_keys import create_pool_keys
@@ -61,6 +61,7 @@ def _settings(body: Mapping[str, Any], keys: tuple[str, ...], kept: Mapping[str,
             config[key] = kept[key]
     _mirror_templates(config)
     _check(config)
+    lambda_config.check(config)
     pool_mfa.check_pool_settings(config, creating=kept is None)
     return config
 

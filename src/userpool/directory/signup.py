@@ -13,7 +13,16 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from userpool.directory import attributes, lifecycle_triggers, limits, messages, migration, triggers, usernames
+from userpool.directory import (
+    attributes,
+    custom_message,
+    lifecycle_triggers,
+    limits,
+    messages,
+    migration,
+    triggers,
+    usernames,
+)
 from userpool.directory.client_auth import check_secret_hash
 from userpool.directory.clients import get_client
 from userpool.directory.codes import Claimant, Outbox, issue, redeem_then
@@ -96,7 +105,8 @@ def sign_up(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
         if target is not None:
             medium, destination, attribute = target
             issue(rt, tx, outbox, pool, user, CodePurpose.SIGN_UP, medium, destination,
-                  messages.verification_text(pool, medium))
+                  messages.verification_text(pool, medium),
+                  call=custom_message.Call("CustomMessage_SignUp", client.client_id, metadata))
             out["CodeDeliveryDetails"] = messages.details(medium, destination, attribute)
     outbox.flush(rt)
     if confirmed:
@@ -182,7 +192,9 @@ def resend_confirmation_code(rt: Runtime, body: Mapping[str, Any]) -> dict[str, 
         medium, destination, attribute = target
         counted = limits.take(tx, pool.id, user.username, "ResendConfirmationCode", now)
         issue(rt, tx, outbox, pool, user, CodePurpose.SIGN_UP, medium, destination,
-              messages.verification_text(pool, medium), counted=counted)
+              messages.verification_text(pool, medium), counted=counted,
+              call=custom_message.Call("CustomMessage_ResendCode", client.client_id,
+                                       body.get("ClientMetadata") or None))
     outbox.flush(rt)
     return {"CodeDeliveryDetails": messages.details(medium, destination, attribute)}
 
@@ -241,7 +253,9 @@ def forgot_password(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
             )
         medium, destination, attribute = target
         issue(rt, tx, outbox, pool, user, CodePurpose.FORGOT_PASSWORD, medium, destination,
-              messages.verification_text(pool, medium), counted=counted)
+              messages.verification_text(pool, medium), counted=counted,
+              call=custom_message.Call("CustomMessage_ForgotPassword", client.client_id,
+                                       body.get("ClientMetadata") or None))
     outbox.flush(rt)
     return {"CodeDeliveryDetails": messages.details(medium, destination, attribute)}
 

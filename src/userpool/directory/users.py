@@ -12,15 +12,15 @@ from dataclasses import replace
 from typing import Any
 
 from userpool.crypto import codes as code_math
-from userpool.directory import attributes, lifecycle_triggers, messages, pagination, triggers, usernames
-from userpool.directory.codes import Outbox, Undo, issue
+from userpool.directory import attributes, custom_message, lifecycle_triggers, messages, pagination, triggers, usernames
+from userpool.directory.codes import Outbox, Undo, customizer, issue
 from userpool.directory.ids import new_uuid
 from userpool.directory.passwords import check_policy, make_credential, new_password
 from userpool.directory.pools import get_pool
 from userpool.directory.runtime import Runtime
 from userpool.directory.schema import VERIFIED_FLAGS
 from userpool.directory.user_records import admin_get_user_output, find_for_admin, user_type
-from userpool.model.entities import AppClient, CodePurpose, User, UserPool, UserStatus, VerificationCode
+from userpool.model.entities import AppClient, CodePurpose, Message, User, UserPool, UserStatus, VerificationCode
 from userpool.model.errors import (
     AliasExistsException,
     InvalidParameterException,
@@ -136,7 +136,7 @@ def admin_create_user(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
             tx.update_user(user)
             undo = _restore_password(existing, user)
         if action != "SUPPRESS":
-            _invite(pool, user, password, body.get("DesiredDeliveryMediums") or ["SMS"], outbox, now, undo)
+            _invite(rt, pool, user, password, body.get("DesiredDeliveryMediums") or ["SMS"], outbox, now, undo)
     outbox.flush(rt)
     return {"User": user_type(user)}
 
@@ -172,16 +172,34 @@ def _restore_password(before: User, after: User) -> Undo:
     return undo
 
 
-def _invite(pool: UserPool, user: User, password: str, mediums: list[str], outbox: Outbox, now: float,
-            undo: Undo | None) -> None:
+def _invite(rt: Runtime, pool: UserPool, user: User, password: str, mediums: list[str], outbox: Outbox,
+            now: float, undo: Undo | None) -> None:
+    """Queues the invitation; CustomMessage_AdminCreateUser gets no ClientMetadata (spec §7.4).
+    Should the CustomMessage function refuse, a new user is removed again (``undo`` is None for
+    one); a RESEND gets its previous password back."""
+    call = custom_message.Call(custom_message.INVITATION)
+    refused = undo or _remove_new_user(user)
     for medium in mediums:
         attribute = "email" if medium == "EMAIL" else "phone_number"
         destination = user.attributes.get(attribute)
         if destination:
-            outbox.queue(messages.render(
-                pool, user, "ADMIN_CREATE_USER", medium, destination, password,
-                messages.invitation_text(pool, medium), now,
-            ), undo)
+            text = messages.invitation_text(pool, medium)
+
+            def render(chosen: tuple[str, str | None], medium: str = medium, destination: str = destination) -> Message:
+                return messages.render(pool, user, "ADMIN_CREATE_USER", medium, destination, password, chosen, now)
+
+            outbox.queue(render(text), undo, customizer(rt, pool, user, call, medium, text, render), refused)
+
+
+def _remove_new_user(created: User) -> Undo:
+    """Deletes a user AdminCreateUser created, unless it has changed since (its password)."""
+
+    def undo(tx: Tx) -> None:
+        current = tx.lock_user(created.pool_id, created.username)
+        if current is not None and current.password == created.password:
+            tx.delete_user(created.pool_id, created.username)
+
+    return undo
 
 
 def find_for_update(tx: Tx, pool: UserPool, typed: str) -> User:
@@ -314,7 +332,7 @@ def _write(
 
 def update_attributes(
     rt: Runtime, tx: Tx, outbox: Outbox, pool: UserPool, user: User, changes: dict[str, str], *,
-    admin: bool, client: AppClient | None = None,
+    admin: bool, client: AppClient | None = None, metadata: Mapping[str, str] | None = None,
 ) -> tuple[User, list[dict[str, str]]]:
     """Shared by AdminUpdateUserAttributes and UpdateUserAttributes: ``write_attributes``, then a
     verification code, bound to the new value, when an auto-verified email / phone changes to a
@@ -334,7 +352,9 @@ def update_attributes(
             continue
         medium = "EMAIL" if attribute == "email" else "SMS"
         issue(rt, tx, outbox, pool, updated, _VERIFY_PURPOSE[attribute], medium, value,
-              messages.verification_text(pool, medium), bound_to=value)
+              messages.verification_text(pool, medium), bound_to=value,
+              call=custom_message.Call("CustomMessage_UpdateUserAttribute", client.client_id if client else None,
+                                       metadata))
         sent.append(messages.details(medium, value, attribute))
     return updated, sent
 
@@ -369,7 +389,8 @@ def admin_update_user_attributes(rt: Runtime, body: Mapping[str, Any]) -> dict[s
     with rt.store.transaction() as tx:
         pool = get_pool(tx, body["UserPoolId"])
         user = find_for_update(tx, pool, body["Username"])
-        update_attributes(rt, tx, outbox, pool, user, attributes.to_map(body["UserAttributes"]), admin=True)
+        update_attributes(rt, tx, outbox, pool, user, attributes.to_map(body["UserAttributes"]), admin=True,
+                          metadata=body.get("ClientMetadata") or None)
     outbox.flush(rt)
     return {}
 
@@ -433,7 +454,8 @@ def admin_reset_user_password(rt: Runtime, body: Mapping[str, Any]) -> dict[str,
         user = replace(user, status=UserStatus.RESET_REQUIRED, last_modified=rt.clock.now())
         tx.update_user(user)
         issue(rt, tx, outbox, pool, user, CodePurpose.FORGOT_PASSWORD, medium, destination,
-              messages.verification_text(pool, medium))
+              messages.verification_text(pool, medium),
+              call=custom_message.Call("CustomMessage_ForgotPassword", None, body.get("ClientMetadata") or None))
     outbox.flush(rt)
     return {}
 
