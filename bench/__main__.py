@@ -18,10 +18,21 @@ from typing import Any
 
 from bench import floor, report
 from bench.client import setup_pool
+from bench.custom import setup_custom
 from bench.long import run_long
 from bench.peers import BENCH_DIR, PeerUnavailable, Servers, postgres_reachable
 from bench.totp import PER_USER_FACTOR, setup_totp
-from bench.workloads import FLOWS, OK, UNSUPPORTED, RunResult, check_flows, check_totp, make_target, run_workload
+from bench.workloads import (
+    FLOWS,
+    OK,
+    UNSUPPORTED,
+    RunResult,
+    check_custom,
+    check_flows,
+    check_totp,
+    make_target,
+    run_workload,
+)
 
 ALL_SERVERS = ("userpool-sqlite", "userpool-postgres", "moto", "cognito-local")
 UNAVAILABLE = "UNAVAILABLE"
@@ -109,6 +120,13 @@ def bench_server(servers: Servers, name: str, args: argparse.Namespace, info: di
                 target.status["totp"], target.reasons["totp"] = UNSUPPORTED, f"{type(exc).__name__}: {exc}"[:300]
             else:
                 check_totp(target)
+        if "custom" in args.flows:
+            try:
+                target.custom = setup_custom(server.url, args.users)
+            except Exception as exc:  # a peer without LambdaConfig
+                target.status["custom"], target.reasons["custom"] = UNSUPPORTED, f"{type(exc).__name__}: {exc}"[:300]
+            else:
+                check_custom(target)
         info["flows"] = {flow: {"status": target.status.get(flow), "reason": target.reasons.get(flow, ""),
                                 "wrong_credential_answer": target.refusals.get(flow)} for flow in FLOWS}
         print(f"# {name}: " + ", ".join(f"{f} {s}" for f, s in target.status.items()), flush=True)

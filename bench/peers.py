@@ -261,7 +261,8 @@ class Servers:
         server.startup_s = time.perf_counter() - started
         return server
 
-    def start_userpool(self, name: str, *, workers: int = 2, db_url: str | None = None) -> Server:
+    def start_userpool(self, name: str, *, workers: int = 2, db_url: str | None = None,
+                       extra: tuple[str, ...] = ()) -> Server:
         compile_userpool()
         workdir = self._tempdir(name)
         port = free_port()
@@ -272,6 +273,13 @@ class Servers:
                "--log-level", "warning"]
         if db_url:
             cmd += ["--db", db_url]
+        # the custom workload's triggers run in process (bench/custom.py): the server imports them
+        # from this checkout, whatever its working directory
+        from bench.custom import server_flags
+
+        cmd += [*server_flags(), *extra]
+        checkout = str(Path(__file__).resolve().parents[1])
+        pythonpath = os.pathsep.join(p for p in (checkout, os.environ.get("PYTHONPATH", "")) if p)
         # The quota check stays in the measured path, but no workload may be throttled: the bench
         # drives one pool far above Cognito's default per-pool rates (docs/decisions.md).
         from userpool.wire.quotas import DEFAULT_RATES
@@ -280,7 +288,8 @@ class Servers:
             cmd += ["--quota", f"{category}=1000000"]
         from importlib.metadata import version
 
-        server = self._spawn(name, "userpool", version("userpool"), cmd, workdir, port, "/health")
+        server = self._spawn(name, "userpool", version("userpool"), cmd, workdir, port, "/health",
+                             env={"PYTHONPATH": pythonpath})
         server.db_url = db_url or f"sqlite:///{workdir / 'data' / 'userpool.db'}"
         return server
 

@@ -1,4 +1,4 @@
-"""The five sign-in workloads, the "does the peer fake it?" checks, and the timed runner.
+"""The sign-in workloads, the "does the peer fake it?" checks, and the timed runner.
 
 Flows:
   password  InitiateAuth USER_PASSWORD_AUTH
@@ -8,6 +8,8 @@ Flows:
   wrong     InitiateAuth USER_PASSWORD_AUTH with a wrong password (must fail)
   totp      InitiateAuth USER_PASSWORD_AUTH + RespondToAuthChallenge SOFTWARE_TOKEN_MFA, in a pool of
             its own (bench/totp.py; one login = both)
+  custom    InitiateAuth CUSTOM_AUTH + RespondToAuthChallenge CUSTOM_CHALLENGE, in a pool of its own
+            with in-process Define / Create / Verify triggers (bench/custom.py; one login = both)
 
 Users are partitioned between worker threads, so no user has two sign-ins in flight (a real
 server's lockout counts attempts before it checks them). A user gets at most
@@ -27,12 +29,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bench.client import PASSWORD, WRONG_PASSWORD, Conn, Setup, Signer, dumps, error_type
+from bench.custom import CustomSetup
+from bench.custom import login as custom_login
 from bench.peers import Server
 from bench.srp_client import Ephemeral, SrpProver, ephemerals
 from bench.totp import TotpSetup, wrong_code
 from bench.totp import login as totp_login
 
-FLOWS = ("password", "admin", "srp", "refresh", "wrong", "totp")
+FLOWS = ("password", "admin", "srp", "refresh", "wrong", "totp", "custom")
 OK, FAKES, UNSUPPORTED, NOT_RUN = "OK", "FAKES", "UNSUPPORTED", "NOT_RUN"
 WRONG_PER_USER = 4  # lockout starts at the 5th failure
 GARBAGE_REFRESH = "eyJjdHkiOiJKV1QiLCJlbmMiOiJBMjU2R0NNIiwiYWxnIjoiUlNBLU9BRVAifQ." + "A" * 342 + ".bench"
@@ -55,6 +59,7 @@ class Target:
     dirty: set[str] = field(default_factory=set)  # users with uncleared failed attempts
     refusals: dict[str, str] = field(default_factory=dict)  # flow → the error a wrong credential got
     totp: TotpSetup | None = None  # the totp workload's pool and users
+    custom: CustomSetup | None = None  # the custom workload's pool and users
 
     @property
     def users(self) -> list[str]:
@@ -175,7 +180,45 @@ def make_login(t: Target, flow: str) -> Login:
             return result if isinstance(result, str) else _tokens(*result)
 
         return totp
+    if flow == "custom":
+        assert t.custom is not None
+        custom_setup = t.custom
+
+        def custom(conn: Conn, user: str, seq: int) -> str | None:
+            result = custom_login(custom_setup, conn, user)
+            return result if isinstance(result, str) else _tokens(*result)
+
+        return custom
     raise ValueError(flow)
+
+
+def check_custom(t: Target) -> None:
+    """The custom flow is credited only if the right answer signs in and a wrong one is refused."""
+    setup = t.custom
+    if setup is None or not setup.users:
+        problems = "; ".join(setup.problems) if setup is not None else "not set up"
+        t.status["custom"], t.reasons["custom"] = UNSUPPORTED, f"no custom-auth users: {problems}"
+        return
+    conn = Conn(t.server.port)
+    user = setup.users[0]
+    try:
+        good = custom_login(setup, conn, user)
+        why = good if isinstance(good, str) else _tokens(*good)
+        if why is not None:
+            t.status["custom"], t.reasons["custom"] = UNSUPPORTED, f"sign-in with the right answer failed: {why}"
+            return
+        bad = custom_login(setup, conn, user, wrong=True)
+        if not isinstance(bad, str) and _tokens(*bad) is None:
+            t.status["custom"], t.reasons["custom"] = FAKES, "a wrong answer got tokens"
+        elif isinstance(bad, str) or bad[0] == 200:
+            t.status["custom"], t.reasons["custom"] = UNSUPPORTED, f"a wrong answer was not refused: {bad!r:.160}"
+        else:
+            t.status["custom"], t.reasons["custom"] = OK, ""
+            t.refusals["custom"] = error_type(*bad)
+    except Exception as exc:
+        t.status["custom"], t.reasons["custom"] = UNSUPPORTED, f"{type(exc).__name__}: {exc}"
+    finally:
+        conn.close()
 
 
 def check_totp(t: Target) -> None:
@@ -351,6 +394,8 @@ def run_workload(t: Target, flow: str, concurrency: int, *, duration: float | No
         users = list(t.refresh_tokens)
     else:
         users = list(t.totp.users) if flow == "totp" and t.totp is not None else list(t.users)
+        if flow == "custom":
+            users = list(t.custom.users) if t.custom is not None else []
     workers = max(1, min(concurrency, len(users)))
     if flow == "wrong":
         reset_lockouts(t)

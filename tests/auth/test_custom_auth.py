@@ -19,6 +19,7 @@ from userpool.auth import engine
 from userpool.auth.context import AuthCall
 from userpool.crypto import srp
 from userpool.model.errors import (
+    InvalidLambdaResponseException,
     InvalidParameterException,
     NotAuthorizedException,
     UserLambdaValidationException,
@@ -80,6 +81,13 @@ def fails(event: dict[str, Any], context: Any) -> dict[str, Any]:
     raise RuntimeError("captcha service down")
 
 
+def create_big(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """A CreateAuthChallenge whose private parameters would not fit a Session (2048 characters)."""
+    event["response"].update(publicChallengeParameters={"question": "?"},
+                             privateChallengeParameters={"answer": "x" * 1800})
+    return event
+
+
 ARN = "arn:aws:lambda:us-east-1:000000000000:function:"
 
 
@@ -88,19 +96,19 @@ def h(harness: Harness) -> Iterator[Harness]:
     EVENTS.clear()
     FLAKY["failures"] = 0
     functions = {"define": define, "create": create, "verify": verify, "loops": loops, "fails": fails,
-                 "flaky": flaky_verify}
+                 "flaky": flaky_verify, "create_big": create_big}
     rt = replace(harness.rt, triggers=InProcessInvoker(functions))
     yield dataclasses.replace(harness, rt=rt, auth=replace(harness.auth, rt=rt))
 
 
 def custom_pool(h: Harness, define_name: str = "define", verify_name: str = "verify",
-                **client: Any) -> tuple[str, dict[str, Any]]:
+                create_name: str = "create", **client: Any) -> tuple[str, dict[str, Any]]:
     pool_id = h.pool()
     with h.rt.store.transaction() as tx:
         pool = tx.get_pool(pool_id)
         assert pool is not None
         tx.update_pool(replace(pool, config={**pool.config, "LambdaConfig": {
-            "DefineAuthChallenge": ARN + define_name, "CreateAuthChallenge": ARN + "create",
+            "DefineAuthChallenge": ARN + define_name, "CreateAuthChallenge": ARN + create_name,
             "VerifyAuthChallengeResponse": ARN + verify_name}}))
     client.setdefault("ExplicitAuthFlows", ["ALLOW_CUSTOM_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])
     return pool_id, h.client(pool_id, **client)
@@ -164,6 +172,28 @@ def test_a_define_that_never_decides_is_stopped(h: Harness) -> None:
     with refused(NotAuthorizedException, WRONG):
         for _ in range(40):
             session = respond(h, client, session, "eve", "42")["Session"]
+            assert len(session) <= 2048  # what the API's SessionType lets a client send back
+
+
+def test_a_session_too_long_to_send_back_is_refused_before_anything_is_spent(h: Harness) -> None:
+    pool_id, client = custom_pool(h)
+    h.user(pool_id, "ivy")
+    session = h.initiate(client, "CUSTOM_AUTH", USERNAME="ivy")["Session"]
+    with h.rt.store.transaction() as tx:
+        pool = tx.get_pool(pool_id)
+        assert pool is not None
+        tx.update_pool(replace(pool, config={**pool.config, "LambdaConfig": {
+            **pool.config["LambdaConfig"], "CreateAuthChallenge": ARN + "create_big"}}))
+    with refused(InvalidLambdaResponseException, "Unrecognizable lambda output"):
+        respond(h, client, session, "ivy", "0")
+    with refused(InvalidLambdaResponseException, "Unrecognizable lambda output"):
+        h.initiate(client, "CUSTOM_AUTH", USERNAME="ivy")
+    with h.rt.store.transaction() as tx:
+        pool = tx.get_pool(pool_id)
+        assert pool is not None
+        tx.update_pool(replace(pool, config={**pool.config, "LambdaConfig": {
+            **pool.config["LambdaConfig"], "CreateAuthChallenge": ARN + "create"}}))
+    assert respond(h, client, session, "ivy", "0")["ChallengeName"] == "CUSTOM_CHALLENGE"  # not spent
 
 
 def test_custom_with_srp_checks_the_password_first(h: Harness) -> None:

@@ -2,6 +2,8 @@
 // one CognitoUser call per command (driver.mjs). Configuration line: {endpoint, poolId, clientId}.
 // Sign-in calls answer with the callback the library called next, {callback, args}:
 //   {"op": "authenticateUser", "username", "password", "flow"?}
+//   {"op": "initiateAuth", "username", "clientMetadata"?}  (CUSTOM_AUTH without a password)
+//   {"op": "sendCustomChallengeAnswer", "answer", "clientMetadata"?}
 //   {"op": "sendMFACode", "code", "mfaType"?}            (mfaType: SMS_MFA (the default) or SOFTWARE_TOKEN_MFA)
 //   {"op": "sendMFASelectionAnswer", "answer"}
 //   {"op": "completeNewPasswordChallenge", "password"}
@@ -55,6 +57,13 @@ await serve(async ({ endpoint, poolId, clientId }) => {
       const details = new AuthenticationDetails({ Username: username, Password: password });
       return next((cb) => user.authenticateUser(details, cb));
     },
+    initiateAuth: ({ username, clientMetadata }) => {
+      user = new CognitoUser({ Username: username, Pool: pool });
+      const details = new AuthenticationDetails({ Username: username, ClientMetadata: clientMetadata });
+      return next((cb) => user.initiateAuth(details, cb));
+    },
+    sendCustomChallengeAnswer: ({ answer, clientMetadata }) => next(
+      (cb) => user.sendCustomChallengeAnswer(answer, cb, clientMetadata)),
     sendMFACode: ({ code, mfaType }) => next((cb) => user.sendMFACode(code, cb, mfaType)),
     sendMFASelectionAnswer: ({ answer }) => next((cb) => user.sendMFASelectionAnswer(answer, cb)),
     completeNewPasswordChallenge: ({ password }) => next((cb) => user.completeNewPasswordChallenge(password, {}, cb)),

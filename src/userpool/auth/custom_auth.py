@@ -35,6 +35,8 @@ PASSWORD_VERIFIER = "PASSWORD_VERIFIER"
 SRP_A = "SRP_A"
 #: Challenges one sign-in may go through before it is refused (chosen: docs/decisions.md).
 MAX_CHALLENGES = 16
+#: Longest Session the API accepts back (botocore's ``SessionType``: 20 to 2048 characters).
+MAX_SESSION = 2048
 NOT_CONFIGURED = "Custom auth lambda trigger is not configured for the user pool."
 
 
@@ -78,10 +80,12 @@ def step(ctx: FlowContext, user: User | None, typed: str, history: list[dict[str
     metadata = created.get("challengeMetadata")
     if metadata is not None and not isinstance(metadata, str):
         raise InvalidLambdaResponseException(triggers.UNRECOGNIZABLE)
-    _spend(ctx, answered)
     username = user.username if user is not None else typed
     session = _seal(ctx, user, typed, CUSTOM_CHALLENGE,
-                    {"history": history, "private": private, "metadata": metadata})
+                    {"history": _pack(history), "private": private, "metadata": metadata})
+    if len(session) > MAX_SESSION:  # the client could not send it back (botocore's SessionType)
+        raise InvalidLambdaResponseException(triggers.UNRECOGNIZABLE)
+    _spend(ctx, answered)
     return {"ChallengeName": CUSTOM_CHALLENGE, "ChallengeParameters": {**public, "USERNAME": username},
             "Session": session}
 
@@ -93,7 +97,7 @@ def verify(ctx: FlowContext, session: AuthSession, user: User | None, answer: st
                "challengeAnswer": answer}
     judged = _invoke(ctx, user, typed, "VerifyAuthChallengeResponse", "VerifyAuthChallengeResponse_Authentication",
                      request, {"answerCorrect": None})
-    history = [*session.data.get("history", []),
+    history = [*_unpack(session.data.get("history", [])),
                {"challengeName": CUSTOM_CHALLENGE, "challengeResult": judged.get("answerCorrect") is True,
                 "challengeMetadata": session.data.get("metadata")}]
     return step(ctx, user, typed, history, answered=session)
@@ -128,6 +132,17 @@ def _invoke(ctx: FlowContext, user: User | None, typed: str, key: str, source: s
     result = answer["response"]
     assert isinstance(result, Mapping)
     return result
+
+
+def _pack(history: list[dict[str, Any]]) -> list[list[Any]]:
+    """The history as ``[name, result, metadata]`` triples: the Session must stay within the
+    2048 characters of the API's ``SessionType`` after 16 rounds."""
+    return [[item["challengeName"], item["challengeResult"], item["challengeMetadata"]] for item in history]
+
+
+def _unpack(packed: list[list[Any]]) -> list[dict[str, Any]]:
+    return [{"challengeName": name, "challengeResult": result, "challengeMetadata": metadata}
+            for name, result, metadata in packed]
 
 
 def _strings(value: object) -> dict[str, str]:
