@@ -93,7 +93,7 @@ def test_a_receiver_that_stays_down_fails_within_the_budget() -> None:
     with pytest.raises(DeliveryFailed) as info:
         _sender(url, max_time=1.5, timeout=0.5).send(_sms())
     elapsed = time.monotonic() - started
-    assert 0.7 <= elapsed <= 2.0, elapsed  # retried (0.25 + 0.5 s ...), and stopped within the budget
+    assert 0.7 <= elapsed <= 3.0, elapsed  # retried (0.25 + 0.5 s ...), stopped near the 1.5 s budget (margin: CI load)
     assert info.value.medium == "SMS" and "ConnectionRefusedError" in info.value.reason
     assert "654321" not in str(info.value)
 

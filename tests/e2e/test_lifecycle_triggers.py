@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import PASSWORD, raises_code, serving
+from tests.e2e.conftest import PASSWORD, raises_code
 from tests.e2e.server import Server
-from tests.triggers import functions
+from tests.e2e.triggers import arn, endpoint_serving, trigger_server
 from tests.triggers.lambda_endpoint import LambdaEndpoint
 
 pytestmark = pytest.mark.e2e
@@ -22,23 +22,16 @@ pytestmark = pytest.mark.e2e
 ENDPOINT = ("record_only", "refuse", "migrate_legacy")
 
 
-def arn(name: str) -> str:
-    return f"arn:aws:lambda:us-east-1:000000000000:function:{name}"
-
-
 @pytest.fixture(scope="module")
 def endpoint() -> Iterator[LambdaEndpoint]:
-    lambdas = LambdaEndpoint({name: getattr(functions, name) for name in ENDPOINT})
-    yield lambdas
-    lambdas.close()
+    yield from endpoint_serving(ENDPOINT)
 
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
            endpoint: LambdaEndpoint) -> Iterator[Server]:
-    yield from serving(tmp_path_factory.mktemp(f"lifecycle-{request.param}"), request.param,
-                       "--lambda-endpoint", endpoint.url,
-                       "--lambda-function", "auto_confirm=tests.triggers.functions:fill_response")
+    yield from trigger_server(tmp_path_factory.mktemp(f"lifecycle-{request.param}"), request.param, endpoint,
+                              {"auto_confirm": "fill_response"})
 
 
 def events(endpoint: LambdaEndpoint, function: str, pool_id: str) -> list[dict[str, Any]]:

@@ -13,8 +13,9 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import PASSWORD, compute_secret_hash, serving
+from tests.e2e.conftest import PASSWORD, compute_secret_hash
 from tests.e2e.server import Server
+from tests.e2e.triggers import arn, endpoint_serving, trigger_server
 from tests.triggers import functions
 from tests.triggers.lambda_endpoint import LambdaEndpoint
 
@@ -30,25 +31,17 @@ ADMIN_ROLE = "arn:aws:iam::123456789012:role/admins"
 NEW_PASSWORD = "Brand-New-Pass-1"
 
 
-def arn(name: str) -> str:
-    return f"arn:aws:lambda:us-east-1:000000000000:function:{name}"
-
-
 @pytest.fixture(scope="module")
 def endpoint() -> Iterator[LambdaEndpoint]:
-    lambdas = LambdaEndpoint({name: getattr(functions, name) for name in ENDPOINT_FUNCTIONS})
-    yield lambdas
-    lambdas.close()
+    yield from endpoint_serving(ENDPOINT_FUNCTIONS)
 
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
            endpoint: LambdaEndpoint) -> Iterator[Server]:
     """The conftest fixtures (``idp``, ``make_client``, ``verify_token``, ...) use this server."""
-    mapped = [arg for name, function in IN_PROCESS.items()
-              for arg in ("--lambda-function", f"{name}=tests.triggers.functions:{function}")]
-    yield from serving(tmp_path_factory.mktemp(f"tokens-{request.param}"), request.param,
-                       "--lambda-endpoint", endpoint.url, *mapped)
+    yield from trigger_server(tmp_path_factory.mktemp(f"tokens-{request.param}"), request.param, endpoint,
+                              IN_PROCESS)
 
 
 @pytest.fixture

@@ -124,7 +124,9 @@ def test_a_slow_function_is_tried_three_times_then_unreachable(runner: TriggerIn
         runner.invoke(arn("slow"), EVENT, timeout=timeout)
     elapsed = time.monotonic() - started
     assert info.value.message == TIMED_OUT
-    assert 3 * timeout <= elapsed < 3 * timeout + 0.8, elapsed
+    # Given up after three timeouts, not after three runs of the function (3 × SLOW_SECONDS = 4.5 s);
+    # the margin absorbs a loaded CI machine.
+    assert 3 * timeout <= elapsed < 3 * timeout + 2.5 < 3 * functions.SLOW_SECONDS, elapsed
     attempts = functions.calls("slow")
     assert len(attempts) == 3
     assert len({call["request_id"] for call in attempts}) == 3
