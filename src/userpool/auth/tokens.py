@@ -78,6 +78,10 @@ def _precedence_order(group: Group) -> tuple[bool, int]:
     return group.precedence is None, group.precedence or 0
 
 
+#: Attributes whose claim is not their string value (``attribute_claim``).
+_TYPED_CLAIMS = frozenset({*_BOOLEAN_CLAIMS, "updated_at", "address"})
+
+
 def attribute_claim(name: str, value: str) -> Any:
     """An attribute as an ID-token claim: strings, except ``email_verified`` and
     ``phone_number_verified`` (booleans), ``updated_at`` (a number) and ``address`` (an object)
@@ -112,7 +116,7 @@ def new_refresh_token(auth: AuthRuntime, tx: Tx, grant: TokenGrant) -> str:
 
 def _id_claims(grant: TokenGrant, now: int, event_id: str, jti: str) -> dict[str, Any]:
     claims: dict[str, Any] = {
-        name: attribute_claim(name, value)
+        name: attribute_claim(name, value) if name in _TYPED_CLAIMS else value
         for name, value in attribute_rules.readable(grant.user.attributes, grant.client).items()
     }
     if grant.groups:
