@@ -192,58 +192,51 @@ def make_login(t: Target, flow: str) -> Login:
     raise ValueError(flow)
 
 
+Attempt = Callable[[Conn, str, bool], "tuple[int, bytes] | str"]  # (connection, user, wrong?) -> answer
+
+
 def check_custom(t: Target) -> None:
     """The custom flow is credited only if the right answer signs in and a wrong one is refused."""
     setup = t.custom
-    if setup is None or not setup.users:
-        problems = "; ".join(setup.problems) if setup is not None else "not set up"
-        t.status["custom"], t.reasons["custom"] = UNSUPPORTED, f"no custom-auth users: {problems}"
-        return
-    conn = Conn(t.server.port)
-    user = setup.users[0]
-    try:
-        good = custom_login(setup, conn, user)
-        why = good if isinstance(good, str) else _tokens(*good)
-        if why is not None:
-            t.status["custom"], t.reasons["custom"] = UNSUPPORTED, f"sign-in with the right answer failed: {why}"
-            return
-        bad = custom_login(setup, conn, user, wrong=True)
-        if not isinstance(bad, str) and _tokens(*bad) is None:
-            t.status["custom"], t.reasons["custom"] = FAKES, "a wrong answer got tokens"
-        elif isinstance(bad, str) or bad[0] == 200:
-            t.status["custom"], t.reasons["custom"] = UNSUPPORTED, f"a wrong answer was not refused: {bad!r:.160}"
-        else:
-            t.status["custom"], t.reasons["custom"] = OK, ""
-            t.refusals["custom"] = error_type(*bad)
-    except Exception as exc:
-        t.status["custom"], t.reasons["custom"] = UNSUPPORTED, f"{type(exc).__name__}: {exc}"
-    finally:
-        conn.close()
+    _check_second_step(t, "custom", setup.users if setup else [], setup.problems if setup else None, "answer",
+                       lambda conn, user, wrong: custom_login(setup, conn, user, wrong=wrong))
 
 
 def check_totp(t: Target) -> None:
     """The totp flow is credited only if a right code signs in and a wrong one is refused."""
     setup = t.totp
-    if setup is None or not setup.users:
-        problems = "; ".join(setup.problems) if setup is not None else "not set up"
-        t.status["totp"], t.reasons["totp"] = UNSUPPORTED, f"no user could set up TOTP: {problems}"
+    _check_second_step(t, "totp", setup.users if setup else [], setup.problems if setup else None, "TOTP code",
+                       lambda conn, user, wrong: totp_login(
+                           setup, conn, user, code=wrong_code(setup.secrets[user]) if wrong else None))
+
+
+def _check_second_step(t: Target, flow: str, users: list[str], problems: list[str] | None, what: str,
+                       attempt: Attempt) -> None:
+    """Credits ``flow`` (OK) only if the right ``what`` signs in and a wrong one is refused with a
+    4xx; a wrong one that gets tokens is FAKES; anything else UNSUPPORTED (with the reason)."""
+    if not users:
+        why = "; ".join(problems) if problems is not None else "not set up"
+        t.status[flow], t.reasons[flow] = UNSUPPORTED, f"no user could be set up: {why}"
         return
     conn = Conn(t.server.port)
-    user = setup.users[0]
     try:
-        good = totp_login(setup, conn, user)
+        good = attempt(conn, users[0], False)
         why = good if isinstance(good, str) else _tokens(*good)
         if why is not None:
-            t.status["totp"], t.reasons["totp"] = UNSUPPORTED, f"sign-in with the right code failed: {why}"
+            t.status[flow], t.reasons[flow] = UNSUPPORTED, f"sign-in with the right {what} failed: {why}"
             return
-        bad = totp_login(setup, conn, user, code=wrong_code(setup.secrets[user]))
-        if not isinstance(bad, str) and bad[0] == 200:
-            t.status["totp"], t.reasons["totp"] = FAKES, "a wrong TOTP code was accepted"
+        bad = attempt(conn, users[0], True)
+        if isinstance(bad, str):
+            t.status[flow], t.reasons[flow] = UNSUPPORTED, f"a wrong {what} could not be tried: {bad:.160}"
+        elif _tokens(*bad) is None:
+            t.status[flow], t.reasons[flow] = FAKES, f"a wrong {what} got tokens"
+        elif bad[0] == 200:
+            t.status[flow], t.reasons[flow] = UNSUPPORTED, f"a wrong {what} was not refused: {bad!r:.160}"
         else:
-            t.status["totp"], t.reasons["totp"] = OK, ""
-            t.refusals["totp"] = bad if isinstance(bad, str) else error_type(*bad)
+            t.status[flow], t.reasons[flow] = OK, ""
+            t.refusals[flow] = error_type(*bad)
     except Exception as exc:
-        t.status["totp"], t.reasons["totp"] = UNSUPPORTED, f"{type(exc).__name__}: {exc}"
+        t.status[flow], t.reasons[flow] = UNSUPPORTED, f"{type(exc).__name__}: {exc}"
     finally:
         conn.close()
 
