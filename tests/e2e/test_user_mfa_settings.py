@@ -231,6 +231,8 @@ def test_legacy_user_settings(idp: Any, mfa_pool: Any, expect_error: Any) -> Non
     assert not {"UserMFASettingList", "PreferredMfaSetting", "MFAOptions"} & set(got)
     idp.admin_set_user_settings(UserPoolId=pool_id, Username=name, MFAOptions=sms)
     assert idp.admin_get_user(UserPoolId=pool_id, Username=name)["MFAOptions"] == sms
+    [listed] = idp.list_users(UserPoolId=pool_id, Filter=f'username = "{name}"')["Users"]
+    assert listed["MFAOptions"] == sms  # ListUsers' UserType reports it too
     refused = "Only SMS delivery to phone_number can be set in MFAOptions; use SetUserMFAPreference."
     with expect_error("InvalidParameterException", refused):
         idp.set_user_settings(AccessToken=token, MFAOptions=[{"DeliveryMedium": "EMAIL", "AttributeName": "email"}])

@@ -24,8 +24,9 @@ def find_for_admin(tx: Tx, pool: UserPool, username: str) -> User:
 
 
 def user_type(user: User, attributes_to_get: Iterable[str] | None = None) -> dict[str, Any]:
-    """``UserType`` (ListUsers, AdminCreateUser, ListUsersInGroup)."""
-    return {
+    """``UserType`` (ListUsers, AdminCreateUser, ListUsersInGroup); ``MFAOptions`` for a user with
+    SMS MFA, as AdminGetUser reports it (``UserType`` has no other MFA member)."""
+    out = {
         "Username": user.username,
         "Attributes": to_list(user.attributes, attributes_to_get),
         "UserCreateDate": user.created,
@@ -33,6 +34,9 @@ def user_type(user: User, attributes_to_get: Iterable[str] | None = None) -> dic
         "Enabled": user.enabled,
         "UserStatus": user.status.value,
     }
+    if user.mfa.sms:
+        out["MFAOptions"] = [dict(mfa.SMS_OPTION)]
+    return out
 
 
 def admin_get_user_output(user: User) -> dict[str, Any]:
