@@ -333,6 +333,40 @@ class RefreshTokenRecord:
 
 
 @dataclass(frozen=True)
+class DeviceSecret:
+    """A confirmed device's SRP secret (spec §4.11): the salt ``ds`` and verifier ``dv`` the client
+    sent in ConfirmDevice's ``DeviceSecretVerifierConfig``, as unpadded big-endian bytes. Sealed at
+    rest like a password verifier."""
+
+    salt: bytes
+    verifier: bytes
+
+
+@dataclass(frozen=True)
+class Device:
+    """A device of a user (spec §2.4, §11.2), minted at the end of a sign-in as
+    ``NewDeviceMetadata``. ``key`` is ``<region>_<uuid>``; ``secret`` is None until ConfirmDevice;
+    ``remembered`` is the ``dev:device_remembered_status``. A device belongs to one user of one
+    pool; its key is unique in the pool."""
+
+    pool_id: str
+    username: str
+    key: str
+    group_key: str
+    created: float
+    last_modified: float
+    last_authenticated: float | None = None
+    secret: DeviceSecret | None = None
+    remembered: bool = False
+    name: str | None = None
+    last_ip: str | None = None
+
+    @property
+    def confirmed(self) -> bool:
+        return self.secret is not None
+
+
+@dataclass(frozen=True)
 class SigningKey:
     """One RSA key of a pool. ``use`` is "id" or "access": the two tokens use different keys."""
 

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from userpool.model.entities import (
     AppClient,
     CodePurpose,
+    Device,
     Group,
     LimitWindow,
     LockoutState,
@@ -174,7 +175,7 @@ class UserRepo(Protocol):
         ...
 
     def delete_user(self, pool_id: str, username: str) -> None:
-        """Deletes the user with its memberships, refresh tokens, codes and lockout row."""
+        """Deletes the user with its memberships, refresh tokens, devices, codes and lockout row."""
         ...
 
     def find_users_by_attribute(
@@ -243,7 +244,43 @@ class TokenRepo(Protocol):
         """True if the family exists and is revoked, or if it does not exist any more."""
         ...
 
+    def revoke_device_tokens(self, pool_id: str, device_key: str) -> None:
+        """Revokes every refresh token issued on the device (ForgetDevice)."""
+        ...
+
     def purge_expired_tokens(self, now: float) -> int: ...
+
+
+class DeviceRepo(Protocol):
+    """Tracked devices (spec §2.4). Keys are unique per pool; a device row goes with its user."""
+
+    def insert_device(self, device: Device) -> None:
+        """Raises StoreConflict("device") if the key exists in the pool."""
+        ...
+
+    def get_device(self, pool_id: str, key: str) -> Device | None: ...
+
+    def lock_device(self, pool_id: str, key: str) -> Device | None:
+        """Reads the device for update: the row stays locked until commit."""
+        ...
+
+    def update_device(self, device: Device) -> None:
+        """Replaces the stored device's secret, status, name and dates as given (lock it first)."""
+        ...
+
+    def delete_device(self, pool_id: str, key: str) -> bool:
+        """Deletes the device; False if there was none."""
+        ...
+
+    def list_devices(self, pool_id: str, username: str, limit: int, after: str | None = None, *,
+                     confirmed_only: bool = True) -> list[Device]:
+        """The user's devices ordered by key, starting after ``after``; only confirmed ones unless
+        ``confirmed_only`` is False."""
+        ...
+
+    def purge_unconfirmed_devices(self, created_before: float) -> int:
+        """Deletes devices (of every pool) never confirmed and minted before ``created_before``."""
+        ...
 
 
 class LockoutRepo(Protocol):
@@ -314,7 +351,7 @@ class KeyRepo(Protocol):
 
 
 class Tx(PoolRepo, ClientRepo, UserRepo, GroupRepo, TokenRepo, LockoutRepo, LimitRepo, SessionRepo, CodeRepo,
-         KeyRepo, Protocol):
+         KeyRepo, DeviceRepo, Protocol):
     """Everything one transaction can read and write."""
 
 

@@ -31,6 +31,7 @@ from userpool.storage.sql.repos.verifiers import PASSWORD, PASSWORD_HISTORY, sea
 from userpool.storage.sql.schema import (
     INDEXED_VALUE_CHARS,
     codes,
+    devices,
     ix_lockout_last_attempt,
     metadata,
     schema_version,
@@ -41,7 +42,7 @@ from userpool.storage.sql.schema import (
 
 Step = Callable[[Connection], None]
 
-LATEST_VERSION = 6
+LATEST_VERSION = 7
 
 _BOX_INFO = "userpool_secret_box"
 
@@ -140,9 +141,14 @@ def _add_user_mfa(conn: Connection) -> None:
             conn.execute(text(f"ALTER TABLE users ADD COLUMN {column} {blob}"))
 
 
+def _add_devices(conn: Connection) -> None:
+    """7: the ``devices`` table (device tracking, spec §2.4)."""
+    devices.create(conn, checkfirst=True)
+
+
 #: ``STEPS[n]`` brings a database at version ``n - 1`` to version ``n`` (n >= 2).
 STEPS: dict[int, Step] = {2: _cut_indexed_values, 3: _add_user_limits, 4: _seal_verifiers_and_index_lockout,
-                         5: _add_code_values, 6: _add_user_mfa}
+                         5: _add_code_values, 6: _add_user_mfa, 7: _add_devices}
 
 #: Arbitrary constant naming the migration lock ("userpool" in ASCII).
 _PG_LOCK_KEY = int.from_bytes(b"userpool", "big")

@@ -230,6 +230,29 @@ user_limits = Table(
     Index("ix_user_limits_window_start", "window_start"),
 )
 
+# Tracked devices (spec §2.4; version 7). ``verifier`` is sealed (``repos.verifiers``, kind
+# "device", bound to pool, user, key and salt); ``salt`` and ``verifier`` are NULL until ConfirmDevice.
+devices = Table(
+    "devices",
+    metadata,
+    Column("pool_id", Key, nullable=False),
+    Column("device_key", Key, nullable=False),
+    Column("username", Key, nullable=False),
+    Column("group_key", Text, nullable=False),
+    Column("created", Double, nullable=False),
+    Column("last_modified", Double, nullable=False),
+    Column("last_authenticated", Double, nullable=True),
+    Column("salt", LargeBinary, nullable=True),
+    Column("verifier", LargeBinary, nullable=True),
+    Column("remembered", Boolean, nullable=False),
+    Column("name", Text, nullable=True),
+    Column("last_ip", Text, nullable=True),
+    PrimaryKeyConstraint("pool_id", "device_key"),
+    _user_fk(),
+    Index("ix_devices_user", "pool_id", "username", "device_key"),
+    Index("ix_devices_created", "created"),
+)
+
 signing_keys = Table(
     "signing_keys",
     metadata,
@@ -247,6 +270,7 @@ POOL_TABLES_CHILD_FIRST = (
     memberships,
     user_attribute_index,
     refresh_tokens,
+    devices,
     codes,
     lockout,
     user_limits,

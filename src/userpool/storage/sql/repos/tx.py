@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from userpool.storage.sql.repos.counters import CodeRepoMixin, LockoutRepoMixin
+from userpool.storage.sql.repos.devices import DeviceRepoMixin
 from userpool.storage.sql.repos.groups import GroupRepoMixin
 from userpool.storage.sql.repos.keys import KeyRepoMixin
 from userpool.storage.sql.repos.limits import LimitRepoMixin
@@ -22,5 +23,6 @@ class SqlTx(
     LimitRepoMixin,
     CodeRepoMixin,
     KeyRepoMixin,
+    DeviceRepoMixin,
 ):
     """All repositories of one transaction; valid only inside ``SqlStore.transaction``/``read``."""

@@ -33,6 +33,7 @@ from userpool.storage.sql.repos.verifiers import (
 from userpool.storage.sql.schema import (
     INDEXED_VALUE_CHARS,
     codes,
+    devices,
     lockout,
     memberships,
     refresh_tokens,
@@ -115,7 +116,7 @@ class UserRepoMixin(TxBase):
         self._write(_SET_REVOKED_AT, {"pool_id": pool_id, "username": username, "at": at})
 
     def delete_user(self, pool_id: str, username: str) -> None:
-        for table in (memberships, refresh_tokens, codes, _idx):
+        for table in (memberships, refresh_tokens, devices, codes, _idx):
             self._conn.execute(delete(table).where(table.c.pool_id == pool_id, table.c.username == username))
         self._conn.execute(delete(lockout).where(lockout.c.pool_id == pool_id, lockout.c.key == username))
         self._conn.execute(delete(users).where(users.c.pool_id == pool_id, users.c.username == username))
