@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, insert, inspect, select
 
 from tests.storage.helpers import POOL_ID, make_token, make_user
 from userpool.model.entities import Device, DeviceSecret
 from userpool.model.errors import StoreConflict
 from userpool.storage import SqlStore
-from userpool.storage.sql.schema import devices
+from userpool.storage.sql.migrations import LATEST_VERSION, migrate
+from userpool.storage.sql.schema import devices, schema_version
 
 KEY = "us-east-1_0b2c5f9e-1111-4a4a-9c9c-000000000001"
 
@@ -115,3 +116,17 @@ def test_revoke_device_tokens(user_store: SqlStore) -> None:
     with user_store.read() as tx:
         assert tx.is_family_revoked(POOL_ID, "f1")
         assert not tx.is_family_revoked(POOL_ID, "f2")
+
+
+def test_migration_7_adds_the_devices_table(pool_store: SqlStore) -> None:
+    with pool_store.engine.begin() as conn:
+        devices.drop(conn)
+        conn.execute(delete(schema_version))
+        conn.execute(insert(schema_version).values(version=6, applied_at=0.0))
+    pool_store.engine.dispose()
+    assert migrate(pool_store.engine) == LATEST_VERSION == 7
+    with pool_store.engine.connect() as conn:
+        assert inspect(conn).has_table("devices")
+    with pool_store.transaction() as tx:
+        tx.insert_user(make_user("alice"))
+        tx.insert_device(make_device())

@@ -58,8 +58,8 @@ def test_migration_6_adds_the_mfa_columns(pool_store: SqlStore) -> None:
         conn.execute(delete(schema_version))
         conn.execute(insert(schema_version).values(version=5, applied_at=0.0))
     pool_store.engine.dispose()  # connections may have cached the old table shape
-    assert migrate(pool_store.engine) == LATEST_VERSION == 6
-    assert migrate(pool_store.engine) == 6  # idempotent
+    assert migrate(pool_store.engine) == LATEST_VERSION
+    assert migrate(pool_store.engine) == LATEST_VERSION  # idempotent
     with pool_store.read() as tx:
         ann = tx.get_user(POOL_ID, "ann")
     assert ann is not None and ann.mfa == MfaSettings()

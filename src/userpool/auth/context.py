@@ -8,7 +8,7 @@ from typing import Any
 
 from userpool.auth.runtime import AuthRuntime
 from userpool.directory import usernames
-from userpool.model.entities import AppClient, LockoutState, User, UserPool
+from userpool.model.entities import AppClient, Device, LockoutState, User, UserPool
 from userpool.model.errors import InvalidParameterException
 
 
@@ -25,6 +25,7 @@ class AuthCall:
     challenge_name: str = ""
     session: str | None = None
     client_metadata: Mapping[str, str] = field(default_factory=dict)
+    source_ip: str | None = None  # the signing-in user's address (a device's ``last_ip_used``)
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class FlowContext:
     named: User | None = None
     preloaded: Any = None  # what the flow's ``preload`` read in the same transaction
     lockout: LockoutState | None = None  # password flows: the named user's counter, read unlocked
+    device: Device | None = None  # the device the call's DEVICE_KEY names, as stored (any user's)
 
     def find_user(self, typed: str) -> User | None:
         """The user ``typed`` refers to; no database read when it is the call's USERNAME."""

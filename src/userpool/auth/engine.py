@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from userpool.auth import lockout
+from userpool.auth import device_step, lockout
 from userpool.auth.challenges.base import Challenge
 from userpool.auth.challenges.custom_challenge import CustomChallenge
+from userpool.auth.challenges.device_password_verifier import DevicePasswordVerifierChallenge
+from userpool.auth.challenges.device_srp_auth import DeviceSrpAuthChallenge
 from userpool.auth.challenges.email_otp import EmailOtpChallenge
 from userpool.auth.challenges.mfa_setup import MfaSetupChallenge
 from userpool.auth.challenges.new_password_required import NewPasswordRequiredChallenge
@@ -45,6 +47,7 @@ CHALLENGES: dict[str, Challenge] = {
     c.name: c for c in (
         NewPasswordRequiredChallenge(), PasswordVerifierChallenge(), SmsMfaChallenge(), SoftwareTokenMfaChallenge(),
         EmailOtpChallenge(), SelectMfaTypeChallenge(), MfaSetupChallenge(), CustomChallenge(),
+        DeviceSrpAuthChallenge(), DevicePasswordVerifierChallenge(),
     )
 }
 
@@ -54,11 +57,12 @@ NOT_YET_FLOWS = {
     "USER_AUTH": "choice-based sign-in (passkeys, one-time codes)",
 }
 NOT_YET_CHALLENGES = {
-    "DEVICE_SRP_AUTH": "device tracking",
-    "DEVICE_PASSWORD_VERIFIER": "device tracking", "SMS_OTP": "USER_AUTH",
+    "SMS_OTP": "USER_AUTH",
     "SELECT_CHALLENGE": "USER_AUTH", "PASSWORD": "USER_AUTH",
     "PASSWORD_SRP": "USER_AUTH", "WEB_AUTHN": "passkeys",
 }
+#: The device steps check DEVICE_KEY themselves: it is what they answer for.
+DEVICE_CHALLENGES = frozenset({device_step.DEVICE_SRP_AUTH, device_step.DEVICE_PASSWORD_VERIFIER})
 NEVER_ISSUED = {"ADMIN_NO_SRP_AUTH": "a legacy challenge name Cognito never issues (spec §5)"}
 
 
@@ -82,7 +86,9 @@ def _context(auth: AuthRuntime, call: AuthCall, flow: AuthFlow | None = None,
         counter = None
         if typed and flow is not None and flow.checks_password:
             counter = tx.get_lockout(pool.id, named.username if named else lockout.key_for_unknown(typed))
-    return FlowContext(auth, call, pool, client, named, preloaded, counter)
+        key = call.parameters.get("DEVICE_KEY")
+        device = tx.get_device(pool.id, key) if key else None
+    return FlowContext(auth, call, pool, client, named, preloaded, counter, device)
 
 
 def _check_enabled(ctx: FlowContext, flow: AuthFlow) -> None:
@@ -123,6 +129,9 @@ def respond(auth: AuthRuntime, call: AuthCall) -> dict[str, Any]:
             + (f" yet ({reason})." if call.challenge_name in NOT_YET_CHALLENGES else ".")
         )
     ctx = _context(auth, call, challenge=challenge)
+    if challenge.name not in DEVICE_CHALLENGES:
+        # before the answer spends anything: the client may retry without the key (spec §2.4)
+        device_step.refuse_unknown(ctx, ctx.named.username if ctx.named is not None else None)
     return challenge.respond(ctx)
 
 

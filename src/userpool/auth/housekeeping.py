@@ -1,9 +1,9 @@
 """Expired rows are deleted as sign-ins happen: about one sign-in in 256 purges the spent
 sessions and refresh tokens whose time is over, the per-user limit counters whose hour is
-over, and the failed-sign-in counters that can no longer matter (idle for
+over, the failed-sign-in counters that can no longer matter (idle for
 ``lockout.IDLE_RESET_SECONDS`` and not locking anyone: chiefly those of typed names that
-are not users, spec §9.1), so no instance needs a scheduler and the tables stay bounded
-under any load.
+are not users, spec §9.1), and devices minted a day ago and never confirmed, so no instance
+needs a scheduler and the tables stay bounded under any load.
 
 Refresh tokens are kept a day past expiry: an access token lives at most a day (spec §2.2)
 and is checked against its refresh-token family, which must still exist until then.
@@ -11,7 +11,7 @@ and is checked against its refresh-token family, which must still exist until th
 
 from __future__ import annotations
 
-from userpool.auth import lockout
+from userpool.auth import device_step, lockout
 from userpool.directory import limits
 from userpool.model.ports import Random, Tx
 
@@ -28,3 +28,4 @@ def purge(tx: Tx, now: float) -> None:
     tx.purge_expired_tokens(now - TOKEN_GRACE_SECONDS)
     limits.purge(tx, now)
     tx.purge_stale_lockouts(now - lockout.IDLE_RESET_SECONDS)
+    tx.purge_unconfirmed_devices(now - device_step.UNCONFIRMED_DEVICE_SECONDS)

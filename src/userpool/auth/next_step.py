@@ -3,11 +3,13 @@
 1. NEW_PASSWORD_REQUIRED when the user signed in with a temporary password;
 2. MFA (``mfa_step``), unless this call answered it: SMS_MFA, SOFTWARE_TOKEN_MFA, EMAIL_OTP,
    SELECT_MFA_TYPE or MFA_SETUP, the code stored in the transaction and sent after it commits;
-3. device authentication (not yet: no device tracking in this server; spec §11.1 puts it after
-   MFA);
-4. tokens: refresh-token family stored and any spent session recorded — in one transaction,
-   the one in which the first factor's lockout verdict was recorded — then, after it commits,
-   the PreTokenGeneration trigger (``token_customization``) and the ID and access tokens signed.
+3. device authentication (``device_step``, spec §11.1): DEVICE_SRP_AUTH when the call presents a
+   confirmed device of the user — a remembered one skips step 2 when the pool says so;
+4. tokens: refresh-token family stored, any spent session recorded and, with device tracking on
+   and no device authenticated, a new device minted (``NewDeviceMetadata``) — in one
+   transaction, the one in which the first factor's lockout verdict was recorded — then, after
+   it commits, the PreTokenGeneration trigger (``token_customization``) and the ID and access
+   tokens signed.
 
 ``proceed`` does it all. A flow that already has a write transaction open (the plaintext
 password flows check the password in it) calls ``record`` inside it and ``finish`` after it
@@ -20,13 +22,13 @@ import json
 from dataclasses import dataclass, replace
 from typing import Any
 
-from userpool.auth import housekeeping, mfa_step, sign_in_triggers, token_customization, tokens
+from userpool.auth import device_step, housekeeping, mfa_step, sign_in_triggers, token_customization, tokens
 from userpool.auth.context import FlowContext
 from userpool.auth.session import INVALID, AuthSession, new_session, seal, spend
 from userpool.directory.codes import DELIVERY_FAILURE_TEXT
 from userpool.directory.ids import new_uuid
 from userpool.directory.schema import is_developer_only
-from userpool.model.entities import User, UserStatus
+from userpool.model.entities import Device, User, UserStatus
 from userpool.model.errors import CodeDeliveryFailureException, CognitoError, NotAuthorizedException
 from userpool.model.ports import DeliveryFailed, Tx
 
@@ -42,6 +44,7 @@ class Completed:
     updated_user: bool = False
     mfa_done: bool = False  # this call answered the MFA challenge (or MFA does not apply: custom auth)
     new_password: bool = True  # a FORCE_CHANGE_PASSWORD user answers NEW_PASSWORD_REQUIRED next
+    device: Device | None = None  # this call passed device authentication with this device
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,7 @@ class Outcome:
     grant: tokens.TokenGrant | None = None
     refresh: str | None = None
     step: mfa_step.Step | None = None
+    new_device: Device | None = None  # minted with the tokens: NewDeviceMetadata
 
 
 def proceed(ctx: FlowContext, done: Completed) -> dict[str, Any]:
@@ -68,21 +72,33 @@ def record(ctx: FlowContext, tx: Tx, done: Completed) -> Outcome:
     _record(tx, ctx, done)
     if user.status == UserStatus.FORCE_CHANGE_PASSWORD and done.new_password:
         return Outcome(user)
-    if not done.mfa_done and ctx.pool.config.get("MfaConfiguration", "OFF") != "OFF":
-        step = mfa_step.begin(ctx, tx, user, flow_of(ctx, done), token_customization.carried(done.spent))
-        if step is not None:
-            return Outcome(user, step=step)
+    device, new_device = done.device, None
+    if device is None:
+        presented = device_step.presented(ctx, user) if ctx.device is not None else None
+        skip_mfa = presented is not None and device_step.skips_mfa(ctx.pool, presented)
+        if not done.mfa_done and not skip_mfa and ctx.pool.config.get("MfaConfiguration", "OFF") != "OFF":
+            step = mfa_step.begin(ctx, tx, user, flow_of(ctx, done), token_customization.carried(done.spent))
+            if step is not None:
+                return Outcome(user, step=step)
+        if presented is not None and device_step.allowed_after(done.spent):
+            return Outcome(user, step=device_step.challenge(ctx, tx, user, presented, flow_of(ctx, done)))
+        if presented is None and device_step.tracking(ctx.pool):
+            new_device = device_step.mint(ctx, tx, user)
+    bound = device or new_device
     grant = tokens.TokenGrant(ctx.pool, ctx.client, user, tokens.user_groups(tx, user),
                               int(ctx.auth.rt.clock.now()), new_uuid(ctx.auth.rt.random), ctx.issuer,
+                              device_key=bound.key if bound is not None else None,
                               source=token_customization.source_of(done.spent))
-    return Outcome(user, grant, tokens.new_refresh_token(ctx.auth, tx, grant))
+    return Outcome(user, grant, tokens.new_refresh_token(ctx.auth, tx, grant), new_device=new_device)
 
 
 def finish(ctx: FlowContext, outcome: Outcome) -> dict[str, Any]:
     """The response, after the transaction of ``record`` committed: signed tokens or a sealed session."""
     if outcome.grant is not None:
         result = token_customization.sign(ctx, outcome.grant, outcome.refresh)
-        sign_in_triggers.post_authentication(ctx, outcome.user)
+        if outcome.new_device is not None:
+            result["NewDeviceMetadata"] = device_step.metadata(outcome.new_device)
+        sign_in_triggers.post_authentication(ctx, outcome.user, new_device=outcome.new_device is not None)
         return {"ChallengeParameters": {}, "AuthenticationResult": result}
     if outcome.step is not None:
         return issue(ctx, outcome.step)

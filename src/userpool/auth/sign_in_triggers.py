@@ -36,12 +36,14 @@ def pre_authentication(ctx: FlowContext, user: User | None, typed: str) -> None:
     triggers.invoke(ctx.auth.rt, ctx.pool, "PreAuthentication", event)
 
 
-def post_authentication(ctx: FlowContext, user: User) -> None:
+def post_authentication(ctx: FlowContext, user: User, *, new_device: bool = False) -> None:
+    """PostAuthentication_Authentication; ``newDeviceUsed`` (with device tracking on): whether the
+    sign-in minted a new device (``NewDeviceMetadata``)."""
     if triggers.function_arn(ctx.pool, "PostAuthentication") is None:
         return
     request: dict[str, Any] = {"userAttributes": triggers.user_attributes(ctx.pool, user)}
-    if ctx.pool.config.get("DeviceConfiguration"):
-        request["newDeviceUsed"] = False  # device tracking does not exist yet: no device is ever new
+    if ctx.pool.config.get("DeviceConfiguration") is not None:
+        request["newDeviceUsed"] = new_device
     if ctx.call.challenge_name and ctx.call.client_metadata:
         request["clientMetadata"] = dict(ctx.call.client_metadata)
     event = triggers.event(ctx.auth.rt, ctx.pool, "PostAuthentication_Authentication", user.username,

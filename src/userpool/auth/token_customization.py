@@ -51,6 +51,7 @@ from typing import Any
 
 from userpool.auth import mfa_step, tokens
 from userpool.auth.context import FlowContext
+from userpool.auth.device_step import DEVICE_PASSWORD_VERIFIER
 from userpool.auth.session import AuthSession
 from userpool.directory import triggers
 from userpool.model.entities import UserPool
@@ -90,6 +91,8 @@ def source_of(spent: AuthSession | None) -> str:
         return tokens.AUTHENTICATION
     if spent.challenge == NEW_PASSWORD_REQUIRED:
         return tokens.NEW_PASSWORD_CHALLENGE
+    if spent.challenge == DEVICE_PASSWORD_VERIFIER:
+        return tokens.AUTHENTICATE_DEVICE
     carried = spent.data.get(mfa_step.CARRIED) or {}
     return str(carried.get(SOURCE_KEY) or tokens.AUTHENTICATION)
 

@@ -20,7 +20,7 @@ from userpool.auth.runtime import AuthRuntime
 from userpool.crypto import jwt
 from userpool.directory import attributes as attribute_rules
 from userpool.directory.ids import new_uuid
-from userpool.model.entities import AppClient, Group, RefreshTokenRecord, User, UserPool, UserStatus
+from userpool.model.entities import AppClient, Device, Group, RefreshTokenRecord, User, UserPool, UserStatus
 from userpool.model.errors import NotAuthorizedException, PasswordResetRequiredException, UserNotFoundException
 from userpool.model.ports import Tx
 
@@ -32,6 +32,7 @@ TYPED_ID_CLAIMS = frozenset({*_BOOLEAN_CLAIMS, "updated_at", "address"})
 AUTHENTICATION = "Authentication"
 NEW_PASSWORD_CHALLENGE = "NewPasswordChallenge"
 REFRESH_TOKENS = "RefreshTokens"
+AUTHENTICATE_DEVICE = "AuthenticateDevice"
 
 #: Adjusts the ID and access token claims (in place) just before they are signed.
 ClaimsAdjuster = Callable[[dict[str, Any], dict[str, Any]], None]
@@ -254,11 +255,14 @@ def _revoked(tx: Tx, pool_id: str, user: User, claims: Mapping[str, Any]) -> boo
 
 
 def refresh_grant(auth: AuthRuntime, pool: UserPool, client: AppClient, record: RefreshTokenRecord,
-                  user: User | None, groups: tuple[Group, ...], issuer: str, device_key: str | None) -> TokenGrant:
+                  user: User | None, groups: tuple[Group, ...], issuer: str, device_key: str | None,
+                  device: Device | None = None) -> TokenGrant:
     """Checks a stored refresh token and its user (as read with it) for REFRESH_TOKEN_AUTH
     (spec §3.3); returns the grant to sign. A disabled user hears "User is disabled." (its
     tokens were revoked with it); a RESET_REQUIRED user is refused like a sign-in (spec §3.7,
-    AdminResetUserPassword: "PasswordResetRequiredException")."""
+    AdminResetUserPassword: "PasswordResetRequiredException"). A token issued on a device
+    (``device``: that device as read with it) works only with the device's key, and only once
+    the device is confirmed (spec §11.2)."""
     if record.pool_id != pool.id or record.client_id != client.client_id:
         raise NotAuthorizedException("Invalid Refresh Token")
     if user is None:
@@ -269,7 +273,7 @@ def refresh_grant(auth: AuthRuntime, pool: UserPool, client: AppClient, record: 
         raise NotAuthorizedException("Refresh Token has been revoked")
     if record.expires_at <= auth.rt.clock.now():
         raise NotAuthorizedException("Refresh Token has expired")
-    if record.device_key is not None and device_key != record.device_key:
+    if record.device_key is not None and (device_key != record.device_key or device is None or not device.confirmed):
         raise NotAuthorizedException("Invalid Refresh Token")
     if user.status == UserStatus.RESET_REQUIRED:
         raise PasswordResetRequiredException()

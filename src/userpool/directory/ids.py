@@ -46,3 +46,13 @@ def new_uuid(random: Random) -> str:
 
 def pool_arn(region: str, account_id: str, pool_id: str) -> str:
     return f"arn:aws:cognito-idp:{region}:{account_id}:userpool/{pool_id}"
+
+
+def new_device_key(random: Random, region: str) -> str:
+    """A device key as Cognito writes it: ``<region>_<uuid>`` (spec §2.4)."""
+    return f"{region}_{new_uuid(random)}"
+
+
+def new_device_group_key(random: Random) -> str:
+    """A device group key as seen in real answers: "-" and 8 alphanumerics (spec §11.2)."""
+    return "-" + random_string(random, _ALNUM, 8)

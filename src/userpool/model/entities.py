@@ -402,6 +402,9 @@ class CodePurpose(enum.StrEnum):
     #: An SMS or e-mail MFA code (spec §5.11, §5.13): bound to the sign-in session it was sent
     #: for (``value`` holds the session's ID), expiring with it, ``attempts`` its wrong answers.
     MFA = "MFA"
+    #: A DEVICE_SRP_AUTH challenge waiting for its answer (spec §5.7, §11.2): ``value`` holds the
+    #: challenge's sealed session (pycognito answers without the Session), expiring with it.
+    DEVICE = "DEVICE"
 
 
 @dataclass(frozen=True)

@@ -22,13 +22,23 @@ def auth_call(request: Request, *, admin: bool, respond: bool) -> AuthCall:
         client_id=body["ClientId"],
         admin=admin,
         base_url=request.base_url,
-        parameters={str(k): str(v) for k, v in parameters.items()},
+        # amazon-cognito-identity-js sends "DEVICE_KEY": null when it has no device: absent
+        parameters={str(k): str(v) for k, v in parameters.items() if v is not None},
         pool_id=body.get("UserPoolId"),
         flow=body.get("AuthFlow", ""),
         challenge_name=body.get("ChallengeName", ""),
         session=body.get("Session"),
         client_metadata=body.get("ClientMetadata") or {},
+        source_ip=_source_ip(request, admin),
     )
+
+
+def _source_ip(request: Request, admin: bool) -> str | None:
+    """The signing-in user's address: an admin call's ``ContextData.IpAddress`` (the app's
+    backend calls on the user's behalf), else the caller's (``Request.source_ip``)."""
+    context = request.body.get("ContextData") if admin else None
+    address = context.get("IpAddress") if isinstance(context, dict) else None
+    return address or request.source_ip
 
 
 def initiate_auth(services: Services, request: Request) -> dict[str, Any]:
@@ -55,5 +65,6 @@ def get_tokens_from_refresh_token(services: Services, request: Request) -> dict[
     if body.get("DeviceKey"):
         parameters["DEVICE_KEY"] = body["DeviceKey"]
     call = AuthCall(client_id=body["ClientId"], admin=False, base_url=request.base_url,
-                    parameters=parameters, flow="REFRESH_TOKEN_AUTH", client_metadata=body.get("ClientMetadata") or {})
+                    parameters=parameters, flow="REFRESH_TOKEN_AUTH", client_metadata=body.get("ClientMetadata") or {},
+                    source_ip=request.source_ip)
     return engine.get_tokens_from_refresh_token(services.auth, call, body.get("ClientSecret"))

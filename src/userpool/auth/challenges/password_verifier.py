@@ -26,7 +26,7 @@ from userpool.auth.runtime import AuthRuntime
 from userpool.auth.session import EXPIRED, INVALID, AuthSession, open_session
 from userpool.crypto import srp
 from userpool.model.entities import LockoutState, UserPool
-from userpool.model.errors import NotAuthorizedException, ResourceNotFoundException
+from userpool.model.errors import NotAuthorizedException
 from userpool.model.ports import Tx
 
 
@@ -81,10 +81,6 @@ class PasswordVerifierChallenge(Challenge):
         preloaded = ctx.preloaded if isinstance(ctx.preloaded, _Preloaded) else None
         state = preloaded.state if preloaded is not None else self._state(ctx, block)
         bind(ctx, state, self.name)
-        if ctx.optional("DEVICE_KEY"):
-            # No device of this user exists (device tracking is not implemented yet); the SRP
-            # state stays usable so clients can retry without the key (spec §2.4).
-            raise ResourceNotFoundException("Device does not exist.")
         now = ctx.auth.rt.clock.now()
         if preloaded is not None:
             if preloaded.spent:
@@ -100,7 +96,7 @@ class PasswordVerifierChallenge(Challenge):
             user, verifier = None, decoy_credential(ctx, typed)[2]
         else:
             verifier, typed = user.password.verifier, user.username
-        correct = _timestamp_ok(timestamp, now, ctx.auth.srp_timestamp_skew) and _proof_ok(
+        correct = timestamp_ok(timestamp, now, ctx.auth.srp_timestamp_skew) and _proof_ok(
             ctx, state, verifier, state.username, block, timestamp, signature)
         custom = state.data.get("custom")
         if custom is not None:  # CUSTOM_WITH_SRP: DefineAuthChallenge decides what follows
@@ -122,7 +118,7 @@ def _proof_ok(ctx: FlowContext, state: AuthSession, verifier: bytes, username: s
     return srp.verify_claim(key, ctx.pool.name_part, username, block_bytes, timestamp, signature)
 
 
-def _timestamp_ok(value: str, now: float, skew: float) -> bool:
+def timestamp_ok(value: str, now: float, skew: float) -> bool:
     moment = srp.parse_timestamp(value)
     if moment is None:
         return False

@@ -40,7 +40,8 @@ class RefreshTokenAuthFlow(AuthFlow):
         if record is None or record.pool_id != pool.id or record.client_id != client.client_id:
             return None
         user = tx.get_user(pool.id, record.username)
-        return record, user, tokens.user_groups(tx, user) if user is not None else ()
+        device = tx.get_device(pool.id, record.device_key) if record.device_key else None
+        return record, user, tokens.user_groups(tx, user) if user is not None else (), device
 
     @staticmethod
     def issue(ctx: FlowContext, authenticate_client: Callable[[AppClient, str, str | None], None],
@@ -52,8 +53,8 @@ class RefreshTokenAuthFlow(AuthFlow):
         ctx.param("REFRESH_TOKEN")
         if ctx.preloaded is None:
             raise NotAuthorizedException("Invalid Refresh Token")
-        record, user, groups = ctx.preloaded
+        record, user, groups, device = ctx.preloaded
         authenticate_client(ctx.client, record.username, ctx.optional("SECRET_HASH"))
         grant = tokens.refresh_grant(ctx.auth, ctx.pool, ctx.client, record, user, groups, ctx.issuer,
-                                     ctx.optional("DEVICE_KEY"))
+                                     ctx.optional("DEVICE_KEY"), device)
         return token_customization.sign(ctx, grant, None, client_metadata=client_metadata)
