@@ -13,12 +13,15 @@ from typing import Any
 import pytest
 
 from tests.auth.conftest import PASSWORD, Harness, refused
+from tests.auth.test_mfa_pipeline import SECRET, code_now
 from tests.auth.test_srp_work import answer as srp_answer
 from tests.auth.test_srp_work import proof
 from userpool.auth import engine
 from userpool.auth.context import AuthCall
 from userpool.crypto import srp
+from userpool.model.entities import SOFTWARE_TOKEN_MFA, MfaSettings, SoftwareToken
 from userpool.model.errors import (
+    CodeMismatchException,
     InvalidLambdaResponseException,
     InvalidParameterException,
     NotAuthorizedException,
@@ -252,3 +255,44 @@ def test_a_failing_trigger_leaves_the_session_usable(h: Harness) -> None:
     with refused(UserLambdaValidationException, "VerifyAuthChallengeResponse failed with error flaky."):
         respond(h, client, session, "hal", "42")
     assert "AccessToken" in respond(h, client, session, "hal", "42")["AuthenticationResult"]
+
+
+def test_mfa_comes_right_after_the_password_and_joins_the_history(h: Harness) -> None:
+    """Spec §11.6: after PASSWORD_VERIFIER inside CUSTOM_AUTH the user's MFA challenge is issued
+    without asking Define; once answered, Define sees it in ``session``. Passwordless custom
+    sign-ins never get MFA."""
+    pool_id, client = custom_pool(h)
+    with h.rt.store.transaction() as tx:
+        pool = tx.get_pool(pool_id)
+        assert pool is not None
+        tx.update_pool(replace(pool, config={**pool.config, "MfaConfiguration": "ON",
+                                             "SoftwareTokenMfaConfiguration": {"Enabled": True}}))
+    h.user(pool_id, "fay")
+    with h.rt.store.transaction() as tx:
+        user = tx.lock_user(pool_id, "fay")
+        assert user is not None
+        tx.update_user(replace(user, mfa=MfaSettings(software_token=True, preferred=SOFTWARE_TOKEN_MFA,
+                                                     token=SoftwareToken(SECRET))))
+    a = 4243
+    started = h.initiate(client, "CUSTOM_AUTH", USERNAME="fay", SRP_A=format(srp.client_a(a), "x"),
+                         CHALLENGE_NAME="SRP_A")
+    defined = len([e for e in EVENTS if e["triggerSource"].startswith("Define")])
+    mfa = srp_answer(h, client, proof(h, client, dict(started["ChallengeParameters"]), PASSWORD, a))
+    assert mfa["ChallengeName"] == SOFTWARE_TOKEN_MFA
+    assert len([e for e in EVENTS if e["triggerSource"].startswith("Define")]) == defined  # Define not asked
+    with refused(CodeMismatchException, "Invalid code or auth state for the user."):
+        h.respond(client, SOFTWARE_TOKEN_MFA, mfa["Session"], USERNAME="fay", SOFTWARE_TOKEN_MFA_CODE=code_now(h, 10))
+    custom = h.respond(client, SOFTWARE_TOKEN_MFA, mfa["Session"], USERNAME="fay",
+                       SOFTWARE_TOKEN_MFA_CODE=code_now(h))
+    assert custom["ChallengeName"] == "CUSTOM_CHALLENGE"
+    assert EVENTS[-2]["request"]["session"] == [
+        {"challengeName": "SRP_A", "challengeResult": True, "challengeMetadata": None},
+        {"challengeName": "PASSWORD_VERIFIER", "challengeResult": True, "challengeMetadata": None},
+        {"challengeName": SOFTWARE_TOKEN_MFA, "challengeResult": True, "challengeMetadata": None},
+    ]
+    done = respond(h, client, custom["Session"], "fay", "42")
+    assert "AccessToken" in done["AuthenticationResult"]  # no second MFA at the end
+    # passwordless: the custom challenge alone, no MFA
+    first = h.initiate(client, "CUSTOM_AUTH", USERNAME="fay")
+    assert first["ChallengeName"] == "CUSTOM_CHALLENGE"
+    assert "AccessToken" in respond(h, client, first["Session"], "fay", "42")["AuthenticationResult"]

@@ -248,3 +248,26 @@ def test_user_attributes_with_username_attributes() -> None:
     assert attributes["cognito:email_alias"] == "ann@example.com"  # the sign-in e-mail, verified or not
     assert "cognito:phone_number_alias" not in attributes  # phone numbers are not sign-in names in this pool
     assert attributes["cognito:user_status"] == "UNCONFIRMED"
+
+
+@pytest.mark.parametrize(("agent", "expected"), [
+    ("aws-sdk-js/2.1639.0 promise", "aws-sdk-js-2.1639.0"),
+    ("aws-sdk-js/3.600.0 ua/2.1 os/linux#6.1 lang/js md/nodejs#20.20.2", "aws-sdk-js-3.600.0"),
+    ("Java/17 aws-sdk-java/2.20.1 Linux", "aws-sdk-java-2.20.1"),
+    ("Boto3/1.43.11 md/Botocore#1.43.11 ua/2.1", "aws-sdk-unknown-unknown"),
+    ("aws-amplify/6.22.1 auth/1 framework/0", "aws-sdk-unknown-unknown"),
+    ("not-aws-sdk-js/1.0", "aws-sdk-unknown-unknown"),
+    (None, "aws-sdk-unknown-unknown"),
+    ("aws-sdk-js/" + "9" * 5000, "aws-sdk-unknown-unknown"),
+])
+def test_sdk_of_the_user_agent(agent: str | None, expected: str) -> None:
+    assert triggers.sdk_of(agent) == expected
+
+
+def test_event_reads_the_callers_agent() -> None:
+    token = triggers.caller_agent.set("aws-sdk-js/2.1639.0 promise")
+    try:
+        event = triggers.event(None, pool(), "PreSignUp_SignUp", "ann", "c", {}, {})  # type: ignore[arg-type]
+    finally:
+        triggers.caller_agent.reset(token)
+    assert event["callerContext"]["awsSdkVersion"] == "aws-sdk-js-2.1639.0"

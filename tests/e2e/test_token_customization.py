@@ -11,7 +11,9 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import boto3
 import pytest
+from botocore.config import Config
 
 from tests.e2e.conftest import PASSWORD, compute_secret_hash
 from tests.e2e.server import Server
@@ -205,3 +207,16 @@ def test_a_v1_claim_that_is_not_a_string_is_unrecognizable(idp: Any, setup: Any,
     _, client = setup({"PreTokenGeneration": arn("token_number_v1")})
     with expect_error("InvalidLambdaResponseException", "Unrecognizable lambda output"):
         sign_in(idp, client)
+
+
+def test_aws_sdk_version_comes_from_the_callers_user_agent(server: Server, setup: Any,
+                                                            endpoint: LambdaEndpoint) -> None:
+    """Spec §11.7: ``callerContext.awsSdkVersion`` names the caller's AWS SDK when its User-Agent
+    does (here boto3 made to announce itself as aws-sdk-js 2.1639.0, as that SDK does)."""
+    pool_id, client = setup({"PreTokenGeneration": arn("token_claims_v1")})
+    js_like = boto3.client("cognito-idp", endpoint_url=server.url, region_name="us-east-1",
+                           aws_access_key_id="local", aws_secret_access_key="local",
+                           config=Config(user_agent="aws-sdk-js/2.1639.0 promise"))
+    sign_in(js_like, client)
+    event = last_event(endpoint, "token_claims_v1", pool_id)
+    assert event["callerContext"] == {"awsSdkVersion": "aws-sdk-js-2.1639.0", "clientId": client["ClientId"]}

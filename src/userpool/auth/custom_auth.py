@@ -12,22 +12,28 @@ completed: a trigger that fails leaves it usable. Define may go round at most
 Unknown users under PreventUserExistenceErrors ENABLED run the same triggers with
 ``userNotFound: true`` and never get tokens. Wrong answers do not count toward the password
 lockout: Cognito has none for custom challenges (Define decides how many tries a user gets).
-MFA follows ``issueTokens`` only when a PASSWORD_VERIFIER step is in the history (spec §10.9),
-as does NEW_PASSWORD_REQUIRED.
+After a right PASSWORD_VERIFIER (CUSTOM_WITH_SRP) the user's MFA challenge, if any, is issued
+at once, without asking Define (spec §11.6); its session carries the history, and once it is
+answered the history gains the MFA step (SMS_MFA, SOFTWARE_TOKEN_MFA, EMAIL_OTP) and Define
+decides again (``finish_mfa``). Passwordless custom flows never get MFA. NEW_PASSWORD_REQUIRED
+follows ``issueTokens`` when a PASSWORD_VERIFIER step is in the history (spec §10.9); for such a
+user (FORCE_CHANGE_PASSWORD) MFA comes after the new password, as in the other flows.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
+from userpool.auth import mfa_step
 from userpool.auth.context import FlowContext
 from userpool.auth.first_factor import WRONG
 from userpool.auth.flows.user_srp_auth import password_verifier_challenge
-from userpool.auth.next_step import Completed, proceed
+from userpool.auth.next_step import CUSTOM_HISTORY, Completed, Outcome, finish, issue, proceed
 from userpool.auth.session import AuthSession, new_session, seal, spend
 from userpool.directory import triggers
-from userpool.model.entities import User
+from userpool.model.entities import User, UserStatus
 from userpool.model.errors import InvalidLambdaResponseException, NotAuthorizedException
 
 CUSTOM_CHALLENGE = "CUSTOM_CHALLENGE"
@@ -63,7 +69,8 @@ def step(ctx: FlowContext, user: User | None, typed: str, history: list[dict[str
             _spend(ctx, answered)
             raise NotAuthorizedException(WRONG)
         verified = any(item["challengeName"] == PASSWORD_VERIFIER for item in history)
-        return proceed(ctx, Completed(user, spent=answered, mfa_done=not verified, new_password=verified))
+        mfa_after = verified and user.status == UserStatus.FORCE_CHANGE_PASSWORD
+        return proceed(ctx, Completed(user, spent=answered, mfa_done=not mfa_after, new_password=verified))
     name = decision.get("challengeName")
     if name == PASSWORD_VERIFIER and srp_a is not None:
         _spend(ctx, answered)
@@ -105,9 +112,29 @@ def verify(ctx: FlowContext, session: AuthSession, user: User | None, answer: st
 
 def after_password(ctx: FlowContext, user: User, history: list[dict[str, Any]],
                    answered: AuthSession | None) -> dict[str, Any]:
-    """CUSTOM_WITH_SRP: the password proof was right; Define decides what follows."""
-    entry = {"challengeName": PASSWORD_VERIFIER, "challengeResult": True, "challengeMetadata": None}
-    return step(ctx, user, user.username, [*history, entry], answered=answered)
+    """CUSTOM_WITH_SRP: the password proof was right; the user's MFA challenge comes first, then
+    Define decides what follows."""
+    history = [*history, _passed(PASSWORD_VERIFIER)]
+    if user.status != UserStatus.FORCE_CHANGE_PASSWORD and ctx.pool.mfa_configuration != "OFF":
+        with ctx.auth.rt.store.transaction() as tx:
+            mfa = mfa_step.begin(ctx, tx, user, "CUSTOM_AUTH", {CUSTOM_HISTORY: json.dumps(_pack(history))})
+        if mfa is not None:
+            return issue(ctx, mfa)
+    return step(ctx, user, user.username, history, answered=answered)
+
+
+def finish_mfa(ctx: FlowContext, outcome: Outcome) -> dict[str, Any]:
+    """The answer to a right MFA code (or MFA_SETUP): tokens and the rest of the pipeline, or,
+    inside CUSTOM_AUTH, Define asked again with the MFA step added to the history."""
+    if outcome.custom is None:
+        return finish(ctx, outcome)
+    packed, factor = outcome.custom
+    history = [*_unpack(json.loads(packed)), _passed(factor)]
+    return step(ctx, outcome.user, outcome.user.username, history)
+
+
+def _passed(challenge: str) -> dict[str, Any]:
+    return {"challengeName": challenge, "challengeResult": True, "challengeMetadata": None}
 
 
 def _common(ctx: FlowContext, user: User | None) -> dict[str, Any]:

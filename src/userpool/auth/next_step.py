@@ -33,6 +33,8 @@ from userpool.model.errors import CodeDeliveryFailureException, CognitoError, No
 from userpool.model.ports import DeliveryFailed, Tx
 
 NEW_PASSWORD_REQUIRED = "NEW_PASSWORD_REQUIRED"
+#: The member of an MFA session's carried data holding a CUSTOM_AUTH history (``custom_auth``).
+CUSTOM_HISTORY = "custom_history"
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,9 @@ class Outcome:
     refresh: str | None = None
     step: mfa_step.Step | None = None
     new_device: Device | None = None  # minted with the tokens: NewDeviceMetadata
+    #: CUSTOM_AUTH resumes (``custom_auth.finish_mfa``): the history its MFA step carried, and
+    #: the MFA challenge just answered, for DefineAuthChallenge's ``session``.
+    custom: tuple[str, str] | None = None
 
 
 def proceed(ctx: FlowContext, done: Completed) -> dict[str, Any]:
@@ -72,6 +77,9 @@ def record(ctx: FlowContext, tx: Tx, done: Completed) -> Outcome:
     _record(tx, ctx, done)
     if user.status == UserStatus.FORCE_CHANGE_PASSWORD and done.new_password:
         return Outcome(user)
+    resumed = _custom_history(done)
+    if resumed is not None:
+        return Outcome(user, custom=resumed)
     device, new_device = done.device, None
     if device is None:
         presented = device_step.presented(ctx, user) if ctx.device is not None else None
@@ -140,6 +148,15 @@ def issue(ctx: FlowContext, step: mfa_step.Step) -> dict[str, Any]:
 def flow_of(ctx: FlowContext, done: Completed) -> str:
     """The sign-in's AuthFlow: the call's, or the one the answered session carried."""
     return ctx.call.flow or (done.spent.flow if done.spent is not None else "")
+
+
+def _custom_history(done: Completed) -> tuple[str, str] | None:
+    """A CUSTOM_AUTH sign-in whose MFA step (after its password proof, spec §11.6) was just
+    answered goes back to DefineAuthChallenge instead of on to tokens."""
+    if not done.mfa_done or done.spent is None or done.device is not None:
+        return None
+    packed = (done.spent.data.get(mfa_step.CARRIED) or {}).get(CUSTOM_HISTORY)
+    return (str(packed), done.spent.challenge) if packed is not None else None
 
 
 def _record(tx: Tx, ctx: FlowContext, done: Completed) -> None:

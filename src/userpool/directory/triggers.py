@@ -24,6 +24,7 @@ Call triggers outside database transactions: an invocation may take seconds.
 from __future__ import annotations
 
 import contextvars
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -53,6 +54,18 @@ INVALID_JSON = "Invalid lambda function output : Invalid JSON"
 #: pool off the event loop (``wire/app.py``), since an invocation may take seconds.
 invoked: contextvars.ContextVar[bool] = contextvars.ContextVar("userpool_trigger_invoked", default=False)
 UNRECOGNIZABLE = "Unrecognizable lambda output"
+#: The caller's User-Agent header, set by the wire for the request being served: the source of
+#: ``callerContext.awsSdkVersion``.
+caller_agent: contextvars.ContextVar[str | None] = contextvars.ContextVar("userpool_caller_agent", default=None)
+_AWS_SDK = re.compile(r"(?:^|\s)(aws-sdk-[a-z0-9-]+)/([0-9][0-9A-Za-z.+-]{0,40})(?:\s|$)", re.IGNORECASE)
+
+
+def sdk_of(user_agent: str | None) -> str:
+    """``callerContext.awsSdkVersion`` (spec §11.7): an AWS SDK's product token in the caller's
+    User-Agent, ``aws-sdk-js/2.1639.0`` -> "aws-sdk-js-2.1639.0"; "aws-sdk-unknown-unknown"
+    when it names none (boto3 and Amplify write other tokens)."""
+    match = _AWS_SDK.search(user_agent[:512]) if user_agent else None
+    return f"{match[1].lower()}-{match[2]}" if match else UNKNOWN_SDK
 
 
 def function_arn(pool: UserPool, trigger_key: str) -> str | None:
@@ -123,7 +136,8 @@ def event(rt: Runtime, pool: UserPool, trigger_source: str, user_name: str, clie
         "region": pool.region,
         "userPoolId": pool.id,
         "userName": user_name,
-        "callerContext": {"awsSdkVersion": sdk_version or UNKNOWN_SDK, "clientId": client_id or NO_CLIENT},
+        "callerContext": {"awsSdkVersion": sdk_version or sdk_of(caller_agent.get()),
+                          "clientId": client_id or NO_CLIENT},
         "triggerSource": trigger_source,
         "request": dict(request),
         "response": dict(response),

@@ -248,6 +248,7 @@ class _WireApp:
             access_key=access_key,
             base_url=call.base_url,
         )
+        agent = triggers.caller_agent.set(call.headers.get("user-agent"))
         try:
             result = self._dispatch(request)
         except CognitoError:
@@ -255,6 +256,8 @@ class _WireApp:
         except Exception:
             self._log.exception("operation %s failed (request %s)", call.operation, call.request_id)
             raise InternalErrorException() from None
+        finally:
+            triggers.caller_agent.reset(agent)
         return protocol.success_response(result, call.request_id)
 
     async def _read_body(self, receive: Receive, headers: dict[str, str]) -> bytes:

@@ -19,9 +19,10 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, ClassVar
 
+from userpool.auth import custom_auth
 from userpool.auth.challenges.base import Challenge
 from userpool.auth.context import FlowContext
-from userpool.auth.next_step import Completed, Outcome, finish, record
+from userpool.auth.next_step import Completed, Outcome, record
 from userpool.auth.session import INVALID, AuthSession
 from userpool.directory import limits
 from userpool.model.entities import CodePurpose, User, VerificationCode
@@ -53,7 +54,7 @@ class MfaCodeChallenge(Challenge):
         if refusal is not None:
             raise refusal
         assert outcome is not None
-        return finish(ctx, outcome)
+        return custom_auth.finish_mfa(ctx, outcome)
 
     def _decide(self, ctx: FlowContext, session: AuthSession, code: str) -> tuple[Outcome | None, CognitoError | None]:
         """One write transaction; a refusal is returned (not raised) so what it counted commits."""

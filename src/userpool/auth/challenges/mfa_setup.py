@@ -17,11 +17,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from userpool.auth import mfa_step
+from userpool.auth import custom_auth, mfa_step
 from userpool.auth.challenges.base import Challenge
 from userpool.auth.context import FlowContext
 from userpool.auth.mfa_setup_session import VERIFIED
-from userpool.auth.next_step import Completed, finish, issue, record
+from userpool.auth.next_step import Completed, issue, record
 from userpool.auth.session import INVALID, spend
 from userpool.directory import attributes, mfa
 from userpool.model.entities import EMAIL_OTP, SOFTWARE_TOKEN_MFA
@@ -61,4 +61,4 @@ class MfaSetupChallenge(Challenge):
                 raise SoftwareTokenMFANotFoundException(NOT_SET_UP)
             enabled = mfa.enable(user, SOFTWARE_TOKEN_MFA, prefer=user.mfa.preferred is None)
             outcome = record(ctx, tx, Completed(enabled, spent=session, updated_user=True, mfa_done=True))
-        return finish(ctx, outcome)
+        return custom_auth.finish_mfa(ctx, outcome)
