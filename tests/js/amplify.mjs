@@ -2,7 +2,7 @@
 // server through Amplify's `userPoolEndpoint` setting, one Auth API call per command (driver.mjs).
 // Configuration line: {endpoint, poolId, clientId}. Commands: {"op": "signIn", "input": {...}} for
 // signIn, confirmSignIn, signOut, setUpTOTP, verifyTOTPSetup, updateMFAPreference,
-// fetchMFAPreference, fetchUserAttributes, getCurrentUser; and {"op": "tokens", "forceRefresh"?},
+// fetchMFAPreference, fetchUserAttributes, getCurrentUser, rememberDevice, fetchDevices, forgetDevice; and {"op": "tokens", "forceRefresh"?},
 // the current session's tokens (fetchAuthSession; forceRefresh: through REFRESH_TOKEN_AUTH). One process is one app: its tokens stay in Amplify's
 // in-memory storage between commands, and so does the sign-in in progress.
 import { Amplify } from 'aws-amplify';
@@ -22,7 +22,7 @@ function plain(result) {
 }
 
 const API = ['signIn', 'confirmSignIn', 'signOut', 'verifyTOTPSetup', 'updateMFAPreference', 'fetchMFAPreference',
-  'fetchUserAttributes', 'getCurrentUser'];
+  'fetchUserAttributes', 'getCurrentUser', 'rememberDevice', 'fetchDevices', 'forgetDevice'];
 
 await serve(async ({ endpoint, poolId, clientId }) => {
   Amplify.configure({ Auth: { Cognito: { userPoolId: poolId, userPoolClientId: clientId, userPoolEndpoint: endpoint } } });

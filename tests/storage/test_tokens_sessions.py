@@ -195,3 +195,34 @@ def test_a_released_session_can_be_consumed_again(store: SqlStore) -> None:
         tx.release("s9")
         assert not tx.is_consumed("s9")
         assert tx.consume_once("s9", 100.0)
+
+
+def test_rotation_grace_is_stored_and_locked_reads_see_it(user_store: SqlStore) -> None:
+    token = make_token(b"r1", "alice", origin_jti="fr")
+    with user_store.transaction() as tx:
+        tx.insert_refresh_token(token)
+        tx.insert_refresh_token(make_token(b"r2", "alice", origin_jti="fr", grace_until=5000.25))
+    with user_store.transaction() as tx:
+        locked = tx.lock_refresh_token(b"r1")
+        assert locked == token and locked.grace_until is None
+        tx.set_refresh_grace(b"r1", 1234.5)
+        assert tx.lock_refresh_token(b"missing") is None
+    with user_store.read() as tx:
+        assert tx.get_refresh_token(b"r1") == replace(token, grace_until=1234.5)
+        got = tx.get_refresh_token(b"r2")
+        assert got is not None and got.grace_until == 5000.25
+
+
+def test_migration_8_adds_the_grace_column(pool_store: SqlStore) -> None:
+    with pool_store.transaction() as tx:
+        tx.insert_user(make_user("alice"))
+        tx.insert_refresh_token(make_token(b"old", "alice"))
+    with pool_store.engine.begin() as conn:
+        conn.execute(text("ALTER TABLE refresh_tokens DROP COLUMN grace_until"))
+        conn.execute(delete(schema_version))
+        conn.execute(insert(schema_version).values(version=7, applied_at=0.0))
+    pool_store.engine.dispose()
+    assert migrate(pool_store.engine) == LATEST_VERSION
+    with pool_store.read() as tx:
+        old = tx.get_refresh_token(b"old")
+    assert old is not None and old.grace_until is None

@@ -26,7 +26,7 @@ from userpool.auth.context import AuthCall, FlowContext
 from userpool.auth.flows.admin_user_password_auth import AdminUserPasswordAuthFlow
 from userpool.auth.flows.base import AuthFlow
 from userpool.auth.flows.custom_auth import CustomAuthFlow
-from userpool.auth.flows.refresh_token_auth import RefreshTokenAuthFlow
+from userpool.auth.flows.refresh_token_auth import RefreshTokenAuthFlow, rotation_enabled
 from userpool.auth.flows.user_password_auth import UserPasswordAuthFlow
 from userpool.auth.flows.user_srp_auth import UserSrpAuthFlow
 from userpool.auth.runtime import AuthRuntime
@@ -145,4 +145,6 @@ def get_tokens_from_refresh_token(auth: AuthRuntime, call: AuthCall, client_secr
         if not check_client_secret(client, client_secret):
             raise NotAuthorizedException(f"Unable to verify secret for client {client.client_id}")
 
+    if rotation_enabled(ctx.client):
+        return {"AuthenticationResult": RefreshTokenAuthFlow.rotate(ctx, authenticate_client, ctx.call.client_metadata)}
     return {"AuthenticationResult": RefreshTokenAuthFlow.issue(ctx, authenticate_client, ctx.call.client_metadata)}

@@ -103,14 +103,16 @@ def hash_refresh_token(token: str) -> bytes:
     return hashlib.sha256(token.encode()).digest()
 
 
-def new_refresh_token(auth: AuthRuntime, tx: Tx, grant: TokenGrant) -> str:
-    """Mints a refresh token and stores its hash (inside the caller's transaction)."""
+def new_refresh_token(auth: AuthRuntime, tx: Tx, grant: TokenGrant, *, expires_at: float | None = None) -> str:
+    """Mints a refresh token and stores its hash (inside the caller's transaction); it expires
+    after the client's RefreshTokenValidity, or at ``expires_at`` (a rotated family's end)."""
     token = base64.urlsafe_b64encode(auth.rt.random.bytes(48)).decode().rstrip("=")
     now = auth.rt.clock.now()
     tx.insert_refresh_token(RefreshTokenRecord(
         token_hash=hash_refresh_token(token), pool_id=grant.pool.id, client_id=grant.client.client_id,
         username=grant.user.username, origin_jti=grant.origin_jti, auth_time=grant.auth_time, issued_at=now,
-        expires_at=now + grant.client.refresh_token_validity_seconds, device_key=grant.device_key,
+        expires_at=expires_at if expires_at is not None else now + grant.client.refresh_token_validity_seconds,
+        device_key=grant.device_key,
     ))
     return token
 

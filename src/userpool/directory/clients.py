@@ -62,8 +62,6 @@ def _settings(pool: UserPool, body: Mapping[str, Any], *, action: str) -> dict[s
         from userpool.model.errors import FeatureUnavailableInTierException
 
         raise FeatureUnavailableInTierException("Choice-based sign-in requires the Essentials tier or higher.")
-    if (config.get("RefreshTokenRotation") or {}).get("Feature") == "ENABLED":
-        raise InvalidParameterException("Refresh token rotation is not supported by this server yet.")
     config.setdefault("PreventUserExistenceErrors", "LEGACY")
     config.setdefault("EnableTokenRevocation", True)
     config.setdefault("EnablePropagateAdditionalUserContextData", False)

@@ -330,6 +330,10 @@ class RefreshTokenRecord:
     expires_at: float
     device_key: str | None = None
     revoked: bool = False
+    #: Refresh-token rotation (spec §3.3, §6.8): once this token has been exchanged for a new one,
+    #: it keeps working until ``grace_until`` (RetryGracePeriodSeconds later); used after that, it
+    #: is a reuse. None while it has not been rotated.
+    grace_until: float | None = None
 
 
 @dataclass(frozen=True)

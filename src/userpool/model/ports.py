@@ -232,6 +232,14 @@ class TokenRepo(Protocol):
 
     def get_refresh_token(self, token_hash: bytes) -> RefreshTokenRecord | None: ...
 
+    def lock_refresh_token(self, token_hash: bytes) -> RefreshTokenRecord | None:
+        """Reads the token for update: the row stays locked until commit (rotation)."""
+        ...
+
+    def set_refresh_grace(self, token_hash: bytes, grace_until: float) -> None:
+        """Marks the token rotated: it works until ``grace_until`` (``RefreshTokenRecord``)."""
+        ...
+
     def revoke_family(self, pool_id: str, origin_jti: str) -> None:
         """Revokes every refresh token of the family (RevokeToken)."""
         ...

@@ -34,6 +34,7 @@ from userpool.storage.sql.schema import (
     devices,
     ix_lockout_last_attempt,
     metadata,
+    refresh_tokens,
     schema_version,
     user_attribute_index,
     user_limits,
@@ -42,7 +43,7 @@ from userpool.storage.sql.schema import (
 
 Step = Callable[[Connection], None]
 
-LATEST_VERSION = 7
+LATEST_VERSION = 8
 
 _BOX_INFO = "userpool_secret_box"
 
@@ -146,9 +147,16 @@ def _add_devices(conn: Connection) -> None:
     devices.create(conn, checkfirst=True)
 
 
+def _add_refresh_grace(conn: Connection) -> None:
+    """8: ``refresh_tokens.grace_until`` (refresh-token rotation, spec §3.3)."""
+    if "grace_until" not in {column["name"] for column in inspect(conn).get_columns(refresh_tokens.name)}:
+        conn.execute(text("ALTER TABLE refresh_tokens ADD COLUMN grace_until DOUBLE PRECISION"))
+
+
 #: ``STEPS[n]`` brings a database at version ``n - 1`` to version ``n`` (n >= 2).
 STEPS: dict[int, Step] = {2: _cut_indexed_values, 3: _add_user_limits, 4: _seal_verifiers_and_index_lockout,
-                         5: _add_code_values, 6: _add_user_mfa, 7: _add_devices}
+                         5: _add_code_values, 6: _add_user_mfa, 7: _add_devices,
+                         8: _add_refresh_grace}
 
 #: Arbitrary constant naming the migration lock ("userpool" in ASCII).
 _PG_LOCK_KEY = int.from_bytes(b"userpool", "big")

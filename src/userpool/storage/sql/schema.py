@@ -171,6 +171,8 @@ refresh_tokens = Table(
     Column("expires_at", Double, nullable=False),
     Column("device_key", Text, nullable=True),
     Column("revoked", Boolean, nullable=False),
+    # Rotation (version 8): the end of a rotated token's grace period; NULL until it is rotated.
+    Column("grace_until", Double, nullable=True),
     _user_fk(),
     Index("ix_refresh_tokens_family", "pool_id", "origin_jti"),
     Index("ix_refresh_tokens_user", "pool_id", "username"),

@@ -42,12 +42,23 @@ class TokenRepoMixin(TxBase):
                 "expires_at": record.expires_at,
                 "device_key": record.device_key,
                 "revoked": record.revoked,
+                "grace_until": record.grace_until,
             },
         )
 
     def get_refresh_token(self, token_hash: bytes) -> RefreshTokenRecord | None:
         row = self._first(_GET_TOKEN, {"token_hash": token_hash})
         return None if row is None else _token_from(row)
+
+    def lock_refresh_token(self, token_hash: bytes) -> RefreshTokenRecord | None:
+        query = select(_rt).where(_rt.c.token_hash == token_hash)
+        if self._conn.dialect.name == "postgresql":
+            query = query.with_for_update()
+        row = self._conn.execute(query).first()
+        return None if row is None else _token_from(row)
+
+    def set_refresh_grace(self, token_hash: bytes, grace_until: float) -> None:
+        self._conn.execute(update(_rt).where(_rt.c.token_hash == token_hash).values(grace_until=grace_until))
 
     def revoke_family(self, pool_id: str, origin_jti: str) -> None:
         self._conn.execute(
@@ -101,4 +112,5 @@ def _token_from(row: Any) -> RefreshTokenRecord:
         expires_at=row.expires_at,
         device_key=row.device_key,
         revoked=bool(row.revoked),
+        grace_until=row.grace_until,
     )
