@@ -7,9 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import botocore.session
-import pytest
 
-from tests.e2e.conftest import PASSWORD
 from userpool.auth import engine
 
 MODEL = botocore.session.get_session().get_service_model("cognito-idp")
@@ -19,11 +17,8 @@ ALL_ALLOW_FLOWS = ["ALLOW_USER_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWOR
                    "ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_CUSTOM_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
 
 
-def test_every_model_flow_is_implemented_or_listed() -> None:
-    implemented, not_yet = set(engine.FLOWS), set(engine.NOT_YET_FLOWS)
-    assert not implemented & not_yet
-    assert implemented | not_yet == AUTH_FLOWS
-    assert all(engine.NOT_YET_FLOWS.values())
+def test_every_model_flow_is_implemented() -> None:
+    assert set(engine.FLOWS) == AUTH_FLOWS
 
 
 def test_every_model_challenge_is_implemented_or_listed() -> None:
@@ -39,21 +34,6 @@ def test_the_password_flows_and_new_password_required_are_implemented() -> None:
     assert {"USER_PASSWORD_AUTH", "ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH", "REFRESH_TOKEN_AUTH",
             "REFRESH_TOKEN"} <= set(engine.FLOWS)
     assert "NEW_PASSWORD_REQUIRED" in engine.CHALLENGES
-
-
-@pytest.mark.parametrize("flow", sorted(engine.NOT_YET_FLOWS))
-def test_a_not_yet_flow_is_a_400_naming_it(
-    idp: Any, make_pool: Any, make_client: Any, make_user: Any, expect_error: Any, flow: str,
-) -> None:
-    pool_id = make_pool()
-    client = make_client(pool_id, ExplicitAuthFlows=ALL_ALLOW_FLOWS)
-    make_user(pool_id, "ivy")
-    parameters = {"USERNAME": "ivy", "PASSWORD": PASSWORD, "SRP_A": "abc123", "PREFERRED_CHALLENGE": "PASSWORD"}
-    with expect_error("InvalidParameterException", match=flow):
-        idp.initiate_auth(ClientId=client["ClientId"], AuthFlow=flow, AuthParameters=parameters)
-    with expect_error("InvalidParameterException", match=flow):
-        idp.admin_initiate_auth(UserPoolId=pool_id, ClientId=client["ClientId"], AuthFlow=flow,
-                                AuthParameters=parameters)
 
 
 def test_a_not_yet_or_never_issued_challenge_is_a_400_naming_it(

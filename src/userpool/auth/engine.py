@@ -19,14 +19,17 @@ from userpool.auth.challenges.email_otp import EmailOtpChallenge
 from userpool.auth.challenges.mfa_setup import MfaSetupChallenge
 from userpool.auth.challenges.new_password_required import NewPasswordRequiredChallenge
 from userpool.auth.challenges.password_verifier import PasswordVerifierChallenge
+from userpool.auth.challenges.select_challenge import SelectChallenge
 from userpool.auth.challenges.select_mfa_type import SelectMfaTypeChallenge
 from userpool.auth.challenges.sms_mfa import SmsMfaChallenge
+from userpool.auth.challenges.sms_otp import SmsOtpChallenge
 from userpool.auth.challenges.software_token_mfa import SoftwareTokenMfaChallenge
 from userpool.auth.context import AuthCall, FlowContext
 from userpool.auth.flows.admin_user_password_auth import AdminUserPasswordAuthFlow
 from userpool.auth.flows.base import AuthFlow
 from userpool.auth.flows.custom_auth import CustomAuthFlow
 from userpool.auth.flows.refresh_token_auth import RefreshTokenAuthFlow, rotation_enabled
+from userpool.auth.flows.user_auth import UserAuthFlow
 from userpool.auth.flows.user_password_auth import UserPasswordAuthFlow
 from userpool.auth.flows.user_srp_auth import UserSrpAuthFlow
 from userpool.auth.runtime import AuthRuntime
@@ -40,30 +43,30 @@ from userpool.model.errors import InvalidParameterException, NotAuthorizedExcept
 FLOWS: dict[str, AuthFlow] = {
     name: flow
     for flow in (UserPasswordAuthFlow(), AdminUserPasswordAuthFlow(), RefreshTokenAuthFlow(), UserSrpAuthFlow(),
-                 CustomAuthFlow())
+                 CustomAuthFlow(), UserAuthFlow())
     for name in flow.names
 }
 CHALLENGES: dict[str, Challenge] = {
     c.name: c for c in (
         NewPasswordRequiredChallenge(), PasswordVerifierChallenge(), SmsMfaChallenge(), SoftwareTokenMfaChallenge(),
         EmailOtpChallenge(), SelectMfaTypeChallenge(), MfaSetupChallenge(), CustomChallenge(),
-        DeviceSrpAuthChallenge(), DevicePasswordVerifierChallenge(),
+        DeviceSrpAuthChallenge(), DevicePasswordVerifierChallenge(), SelectChallenge(), SmsOtpChallenge(),
     )
 }
 
-# Every AuthFlowType and ChallengeNameType of the model is either above or listed here, with
-# the reason; a test keeps the two in step with botocore's model.
-NOT_YET_FLOWS = {
-    "USER_AUTH": "choice-based sign-in (passkeys, one-time codes)",
-}
+# Every AuthFlowType of the model is above, and every ChallengeNameType either above or listed
+# here with the reason; a test keeps them in step with botocore's model.
 NOT_YET_CHALLENGES = {
-    "SMS_OTP": "USER_AUTH",
-    "SELECT_CHALLENGE": "USER_AUTH", "PASSWORD": "USER_AUTH",
-    "PASSWORD_SRP": "USER_AUTH", "WEB_AUTHN": "passkeys",
+    "WEB_AUTHN": "passkeys",
 }
 #: The device steps check DEVICE_KEY themselves: it is what they answer for.
 DEVICE_CHALLENGES = frozenset({device_step.DEVICE_SRP_AUTH, device_step.DEVICE_PASSWORD_VERIFIER})
-NEVER_ISSUED = {"ADMIN_NO_SRP_AUTH": "a legacy challenge name Cognito never issues (spec §5)"}
+NEVER_ISSUED = {
+    "ADMIN_NO_SRP_AUTH": "a legacy challenge name Cognito never issues (spec §5)",
+    # USER_AUTH's PASSWORD and PASSWORD_SRP are answered through SELECT_CHALLENGE (spec §11.3)
+    "PASSWORD": "chosen with SELECT_CHALLENGE's ANSWER, never issued (spec §11.3)",
+    "PASSWORD_SRP": "chosen with SELECT_CHALLENGE's ANSWER, never issued (spec §11.3)",
+}
 
 
 def _context(auth: AuthRuntime, call: AuthCall, flow: AuthFlow | None = None,
@@ -108,10 +111,6 @@ def _check_enabled(ctx: FlowContext, flow: AuthFlow) -> None:
 def initiate(auth: AuthRuntime, call: AuthCall) -> dict[str, Any]:
     flow = FLOWS.get(call.flow)
     if flow is None:
-        if call.flow in NOT_YET_FLOWS:
-            raise InvalidParameterException(
-                f"AuthFlow {call.flow} is not supported by this server yet ({NOT_YET_FLOWS[call.flow]})."
-            )
         raise InvalidParameterException("Initiate Auth method not supported.")
     if (call.admin and not flow.admin) or (not call.admin and not flow.public):
         raise InvalidParameterException("Initiate Auth method not supported.")

@@ -10,7 +10,7 @@ from typing import Any
 
 from userpool.auth.account import _authenticated, _caller, _locked
 from userpool.auth.runtime import AuthRuntime
-from userpool.directory import mfa, mfa_preferences
+from userpool.directory import first_factors, mfa, mfa_preferences
 
 
 def set_user_mfa_preference(auth: AuthRuntime, body: Mapping[str, Any]) -> dict[str, Any]:
@@ -34,9 +34,8 @@ def set_user_settings(auth: AuthRuntime, body: Mapping[str, Any]) -> dict[str, A
 
 
 def get_user_auth_factors(auth: AuthRuntime, body: Mapping[str, Any]) -> dict[str, Any]:
-    """GetUserAuthFactors: the MFA settings GetUser reports, and the first factors the user can
-    sign in with. Only PASSWORD exists here yet (EMAIL_OTP, SMS_OTP and WEB_AUTHN first factors
-    come with USER_AUTH and passkeys)."""
+    """GetUserAuthFactors: the MFA settings GetUser reports, and the first factors the user has
+    (``first_factors.configured``: PASSWORD, EMAIL_OTP, SMS_OTP, WEB_AUTHN)."""
     with auth.rt.store.read() as tx:
         caller = _authenticated(auth, tx, body)
     settings = mfa.settings_output(caller.user)
@@ -44,5 +43,5 @@ def get_user_auth_factors(auth: AuthRuntime, body: Mapping[str, Any]) -> dict[st
     return {
         "Username": caller.user.username,
         **settings,
-        "ConfiguredUserAuthFactors": ["PASSWORD"] if caller.user.password is not None else [],
+        "ConfiguredUserAuthFactors": first_factors.configured(caller.user, passkeys=False),
     }

@@ -47,8 +47,10 @@ SELECT_MFA_TYPE = "SELECT_MFA_TYPE"
 MFA_SETUP = "MFA_SETUP"
 #: Factors a user can set up inside a sign-in (MFA_SETUP); SMS needs a phone number first.
 SETUP_FACTORS = (SOFTWARE_TOKEN_MFA, EMAIL_OTP)
-MEDIUM = {SMS_MFA: "SMS", EMAIL_OTP: "EMAIL"}
-DESTINATION = {SMS_MFA: "phone_number", EMAIL_OTP: "email"}
+#: USER_AUTH's first-factor SMS code (spec §5.14); EMAIL_OTP serves as MFA factor and first factor.
+SMS_OTP = "SMS_OTP"
+MEDIUM = {SMS_MFA: "SMS", EMAIL_OTP: "EMAIL", SMS_OTP: "SMS"}
+DESTINATION = {SMS_MFA: "phone_number", EMAIL_OTP: "email", SMS_OTP: "phone_number"}
 #: The session data member carried through the MFA challenges up to the tokens.
 CARRIED = "carried"
 

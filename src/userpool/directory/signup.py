@@ -62,10 +62,15 @@ def _sign_up_delivery(pool: UserPool, user: User) -> tuple[str, str, str] | None
 
 
 def sign_up(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
+    return register(rt, body)[0]
+
+
+def register(rt: Runtime, body: Mapping[str, Any]) -> tuple[dict[str, Any], User, AppClient]:
     """SignUp (spec §3.8): the request checked, then the PreSignUp trigger (outside any
     transaction) may auto-confirm the user and auto-verify the e-mail / phone number given, then
     one transaction creates the user (and stores the confirmation code, unless auto-confirmed);
-    an auto-confirmed user gets PostConfirmation_ConfirmSignUp after the commit."""
+    an auto-confirmed user gets PostConfirmation_ConfirmSignUp after the commit. Returns the
+    answer, the user made and the app client (``auth.sign_up_session`` adds a Session)."""
     with rt.store.read() as tx:
         client, pool = _client_and_pool(tx, body)
     if pool.allow_admin_create_user_only:
@@ -112,7 +117,7 @@ def sign_up(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
     if confirmed:
         lifecycle_triggers.post_confirmation(rt, pool, user, "PostConfirmation_ConfirmSignUp", client.client_id,
                                              metadata)
-    return out
+    return out, user, client
 
 
 def _migrate_unknown(rt: Runtime, body: Mapping[str, Any]) -> None:
@@ -144,6 +149,13 @@ def _too_many_codes() -> CognitoError:
 
 
 def confirm_sign_up(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
+    confirm_user(rt, body)
+    return {}
+
+
+def confirm_user(rt: Runtime, body: Mapping[str, Any]) -> User | None:
+    """ConfirmSignUp; returns the user confirmed (None: an unknown name the client hides)."""
+
     def load(tx: Tx) -> Claimant:
         client, pool = _client_and_pool(tx, body)
         claim = _claimant(tx, client, pool, body["Username"])
@@ -170,7 +182,7 @@ def confirm_sign_up(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
     for pool, user in done:  # after the commit: the user stays confirmed if the trigger fails
         lifecycle_triggers.post_confirmation(rt, pool, user, "PostConfirmation_ConfirmSignUp", body["ClientId"],
                                              body.get("ClientMetadata") or None)
-    return {}
+    return done[0][1] if done else None
 
 
 def resend_confirmation_code(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from userpool.auth import account, mfa_preferences, software_token
+from userpool.auth import account, mfa_preferences, sign_up_session, software_token
 from userpool.auth.runtime import AuthRuntime
 from userpool.directory import clients, groups, pool_mfa, pools, signup, users
 from userpool.directory import mfa_preferences as user_mfa
@@ -72,8 +72,6 @@ DIRECTORY: dict[str, Callable[[Runtime, Body], dict[str, Any]]] = {
     "AdminListGroupsForUser": groups.admin_list_groups_for_user,
     "ListUsersInGroup": groups.list_users_in_group,
     # sign-up and recovery, authorised by the app client
-    "SignUp": signup.sign_up,
-    "ConfirmSignUp": signup.confirm_sign_up,
     "ResendConfirmationCode": signup.resend_confirmation_code,
     "ForgotPassword": signup.forgot_password,
     "ConfirmForgotPassword": signup.confirm_forgot_password,
@@ -96,6 +94,9 @@ ACCOUNT: dict[str, Callable[[AuthRuntime, Body], dict[str, Any]]] = {
     "GetUserAuthFactors": mfa_preferences.get_user_auth_factors,
     "AssociateSoftwareToken": software_token.associate_software_token,
     "VerifySoftwareToken": software_token.verify_software_token,
+    # sign-up answers with the Session of sign-in straight from sign-up (USER_AUTH, spec §11.3)
+    "SignUp": sign_up_session.sign_up,
+    "ConfirmSignUp": sign_up_session.confirm_sign_up,
 }
 
 SIGN_IN: dict[str, Callable[[Services, Request], dict[str, Any]]] = {

@@ -36,9 +36,10 @@ def decoy_credential(ctx: FlowContext, typed: str) -> tuple[str, bytes, bytes]:
 
 
 def password_verifier_challenge(ctx: FlowContext, typed: str, srp_a_hex: str, *,
-                                custom: dict[str, Any] | None = None) -> dict[str, Any]:
+                                custom: dict[str, Any] | None = None, flow: str | None = None) -> dict[str, Any]:
     """The PASSWORD_VERIFIER challenge for ``typed`` (also CUSTOM_AUTH's, with ``custom``: the
-    custom-auth state the proof continues, sealed in SECRET_BLOCK with the SRP state)."""
+    custom-auth state the proof continues, sealed in SECRET_BLOCK with the SRP state; and
+    USER_AUTH's PASSWORD_SRP, with ``flow``, whose answer also carries the state as its Session)."""
     try:
         a_pub = srp.parse_srp_a(srp_a_hex)
     except srp.SrpError:
@@ -63,17 +64,20 @@ def password_verifier_challenge(ctx: FlowContext, typed: str, srp_a_hex: str, *,
         b_pub = srp.server_b(verifier, b)
     state = new_session(
         ctx.auth, pool_id=ctx.pool.id, client_id=ctx.client.client_id, username=user_id,
-        challenge=PASSWORD_VERIFIER, flow=ctx.call.flow, lifetime=ctx.client.auth_session_validity_seconds,
+        challenge=PASSWORD_VERIFIER, flow=flow or ctx.call.flow, lifetime=ctx.client.auth_session_validity_seconds,
         data={"A": format(a_pub, "x"), "b": format(b, "x"), "B": format(b_pub, "x"), "decoy": decoy,
               "typed": typed, **({"custom": custom} if custom is not None else {})},
     )
-    return {
+    answer: dict[str, Any] = {
         "ChallengeName": PASSWORD_VERIFIER,
         "ChallengeParameters": {
             "SALT": srp.salt_to_hex(salt), "SRP_B": format(b_pub, "x"),
             "SECRET_BLOCK": seal(ctx.auth, state, aad=SRP_AAD), "USERNAME": user_id, "USER_ID_FOR_SRP": user_id,
         },
     }
+    if flow is not None:  # Amplify passes on whatever Session USER_AUTH's PASSWORD_SRP answer has (§3.5)
+        answer["Session"] = seal(ctx.auth, state)
+    return answer
 
 
 class UserSrpAuthFlow(AuthFlow):
