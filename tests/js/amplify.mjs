@@ -22,7 +22,8 @@ function plain(result) {
 }
 
 const API = ['signIn', 'confirmSignIn', 'signOut', 'verifyTOTPSetup', 'updateMFAPreference', 'fetchMFAPreference',
-  'fetchUserAttributes', 'getCurrentUser', 'rememberDevice', 'fetchDevices', 'forgetDevice'];
+  'fetchUserAttributes', 'getCurrentUser', 'rememberDevice', 'fetchDevices', 'forgetDevice', 'signUp', 'confirmSignUp',
+  'autoSignIn'];
 
 await serve(async ({ endpoint, poolId, clientId }) => {
   Amplify.configure({ Auth: { Cognito: { userPoolId: poolId, userPoolClientId: clientId, userPoolEndpoint: endpoint } } });

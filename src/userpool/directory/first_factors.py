@@ -26,10 +26,28 @@ def allowed(pool: UserPool) -> tuple[str, ...]:
     return tuple(policy.get("AllowedFirstAuthFactors") or (PASSWORD,))
 
 
+#: A user without a password gets the code at one of these (the one-time-code factors).
+PASSWORDLESS_ADDRESSES = {EMAIL_OTP: "email", SMS_OTP: "phone_number"}
+#: Amplify recognises SignUp without a password from this text (spec §11.5).
+PASSWORD_REQUIRED = ("1 validation error detected: Value at 'password' failed to satisfy constraint: "
+                     "Member must not be null")
+
+
 def passwordless(pool: UserPool) -> bool:
-    """Whether users of the pool may sign in without a password (a factor other than PASSWORD is
-    allowed): SignUp and AdminCreateUser may then make users without one."""
-    return any(factor != PASSWORD for factor in allowed(pool))
+    """Whether passwordless sign-in is available: the pool allows a one-time-code first factor
+    (EMAIL_OTP or SMS_OTP). SignUp (with a USER_AUTH client) and AdminCreateUser may then make
+    users without a password (the API Reference's Password / TemporaryPassword)."""
+    return any(factor in PASSWORDLESS_ADDRESSES for factor in allowed(pool))
+
+
+def can_sign_up_without_password(pool: UserPool, client_flows: tuple[str, ...], attrs: dict[str, str]) -> bool:
+    """SignUp without Password (the Developer Guide's "Passwords at sign-up"): passwordless
+    sign-in is available in the pool and the app client (ALLOW_USER_AUTH), and the user gives the
+    address a one-time code can reach."""
+    if "ALLOW_USER_AUTH" not in client_flows:
+        return False
+    reachable = (PASSWORDLESS_ADDRESSES[factor] for factor in allowed(pool) if factor in PASSWORDLESS_ADDRESSES)
+    return any(attrs.get(address) for address in reachable)
 
 
 def configured(user: User, *, passkeys: bool) -> list[str]:

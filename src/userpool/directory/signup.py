@@ -16,6 +16,7 @@ from typing import Any
 from userpool.directory import (
     attributes,
     custom_message,
+    first_factors,
     lifecycle_triggers,
     limits,
     messages,
@@ -75,14 +76,15 @@ def register(rt: Runtime, body: Mapping[str, Any]) -> tuple[dict[str, Any], User
         client, pool = _client_and_pool(tx, body)
     if pool.allow_admin_create_user_only:
         raise NotAuthorizedException("SignUp is not permitted for this user pool")
-    password = body.get("Password")
-    if password is None:
-        raise InvalidParameterException("Password is required for sign-up in this user pool.")
+    password = body.get("Password") or None
     attrs = attributes.to_map(body.get("UserAttributes"))
     attrs = attributes.check_writes(pool, attrs, creating=True, admin=False, client=client)  # no *_verified
+    if password is None and not first_factors.can_sign_up_without_password(pool, client.explicit_auth_flows, attrs):
+        raise InvalidParameterException(first_factors.PASSWORD_REQUIRED)
     username = sign_in_name(pool, body["Username"], attrs, rt)
     attributes.check_required(pool, attrs)
-    check_policy(pool.password_policy, password)
+    if password is not None:
+        check_policy(pool.password_policy, password)
     metadata = body.get("ClientMetadata") or None
     auto = lifecycle_triggers.pre_sign_up(rt, pool, "PreSignUp_SignUp", username, attrs, client.client_id,
                                           lifecycle_triggers.validation_data(body.get("ValidationData")), metadata)
@@ -98,7 +100,8 @@ def register(rt: Runtime, body: Mapping[str, Any]) -> tuple[dict[str, Any], User
         ensure_sign_in_name_free(tx, pool, attrs)
         user = User(pool.id, username, attrs, UserStatus.CONFIRMED if confirmed else UserStatus.UNCONFIRMED, True,
                     now, now)
-        user = replace(user, password=make_credential(pool, username, password, rt.random, now))
+        if password is not None:  # else a passwordless user (USER_AUTH one-time codes)
+            user = replace(user, password=make_credential(pool, username, password, rt.random, now))
         if confirmed:  # auto-verified aliases move from another user (spec §7.3)
             claim_aliases(tx, pool, user, force=True, now=now, confirming=True)
         try:

@@ -12,7 +12,16 @@ from dataclasses import replace
 from typing import Any
 
 from userpool.crypto import codes as code_math
-from userpool.directory import attributes, custom_message, lifecycle_triggers, messages, pagination, triggers, usernames
+from userpool.directory import (
+    attributes,
+    custom_message,
+    first_factors,
+    lifecycle_triggers,
+    messages,
+    pagination,
+    triggers,
+    usernames,
+)
 from userpool.directory.codes import Outbox, Undo, customizer, issue
 from userpool.directory.ids import new_uuid
 from userpool.directory.passwords import check_policy, make_credential, new_password
@@ -114,16 +123,21 @@ def admin_create_user(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
             # No check_required here: required attributes an admin leaves out are asked for in
             # NEW_PASSWORD_REQUIRED's requiredAttributes (AdminCreateUser's UserAttributes doc [M]).
             user = User(pool.id, username, attrs, UserStatus.FORCE_CHANGE_PASSWORD, True, now, now)
-        password = body.get("TemporaryPassword")
+        password = body.get("TemporaryPassword") or None
         if password is not None:
             check_policy(pool.password_policy, password)
+        elif existing is None and first_factors.passwordless(pool):
+            password = ""  # a passwordless user, who signs in with one-time codes (USER_AUTH)
         else:
             policy = pool.password_policy
             password = code_math.temporary_password(
                 rt.random.bytes, max(policy.minimum_length, 8), True, True, True, policy.require_symbols
             )
-        user = replace(user, password=make_credential(pool, user.username, password, rt.random, now,
-                                                      temporary=True), last_modified=now)
+        if password:
+            user = replace(user, password=make_credential(pool, user.username, password, rt.random, now,
+                                                          temporary=True), last_modified=now)
+        else:
+            user = replace(user, status=UserStatus.CONFIRMED, password=None, last_modified=now)
         undo: Undo | None = None
         if existing is None:
             ensure_sign_in_name_free(tx, pool, user.attributes)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import uuid
+from dataclasses import replace
 from typing import Any
 
 from userpool.auth import sign_in_triggers
@@ -75,8 +76,10 @@ def password_verifier_challenge(ctx: FlowContext, typed: str, srp_a_hex: str, *,
             "SECRET_BLOCK": seal(ctx.auth, state, aad=SRP_AAD), "USERNAME": user_id, "USER_ID_FOR_SRP": user_id,
         },
     }
-    if flow is not None:  # Amplify passes on whatever Session USER_AUTH's PASSWORD_SRP answer has (§3.5)
-        answer["Session"] = seal(ctx.auth, state)
+    if flow is not None:
+        # Amplify passes on whatever Session USER_AUTH's PASSWORD_SRP answer has (§3.5); the SRP
+        # state travels in SECRET_BLOCK (too long for a Session), this one only names it
+        answer["Session"] = seal(ctx.auth, replace(state, data={}))
     return answer
 
 
