@@ -103,6 +103,10 @@ class Setup:
     client_id: str
     users: list[str]
     problems: list[str] = field(default_factory=list)
+    #: A second client of the pool with ALLOW_USER_AUTH (the user_auth workload); None when the
+    #: server refused to make it (``user_auth_problem`` says why).
+    user_auth_client_id: str | None = None
+    user_auth_problem: str = ""
 
     @property
     def realm(self) -> str:
@@ -149,4 +153,11 @@ def setup_pool(url: str, n_users: int, threads: int = 8) -> Setup:
     with ThreadPoolExecutor(threads) as pool:
         made = [name for name in pool.map(make, range(n_users)) if name is not None]
     distinct = sorted(set(problems))[:5]
-    return Setup(pool_id, client_id, made, distinct)
+    setup = Setup(pool_id, client_id, made, distinct)
+    try:
+        setup.user_auth_client_id = local[0].create_user_pool_client(
+            UserPoolId=pool_id, ClientName="bench-user-auth", GenerateSecret=False,
+            ExplicitAuthFlows=["ALLOW_USER_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])["UserPoolClient"]["ClientId"]
+    except Exception as exc:
+        setup.user_auth_problem = f"CreateUserPoolClient with ALLOW_USER_AUTH: {exc}"[:300]
+    return setup

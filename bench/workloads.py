@@ -10,6 +10,8 @@ Flows:
             its own (bench/totp.py; one login = both)
   custom    InitiateAuth CUSTOM_AUTH + RespondToAuthChallenge CUSTOM_CHALLENGE, in a pool of its own
             with in-process Define / Create / Verify triggers (bench/custom.py; one login = both)
+  user_auth InitiateAuth USER_AUTH with PREFERRED_CHALLENGE PASSWORD and the password (one request),
+            through a second client of the pool that allows USER_AUTH
 
 Users are partitioned between worker threads, so no user has two sign-ins in flight (a real
 server's lockout counts attempts before it checks them). A user gets at most
@@ -36,7 +38,7 @@ from bench.srp_client import Ephemeral, SrpProver, ephemerals
 from bench.totp import TotpSetup, wrong_code
 from bench.totp import login as totp_login
 
-FLOWS = ("password", "admin", "srp", "refresh", "wrong", "totp", "custom")
+FLOWS = ("password", "admin", "srp", "refresh", "wrong", "totp", "custom", "user_auth")
 OK, FAKES, UNSUPPORTED, NOT_RUN = "OK", "FAKES", "UNSUPPORTED", "NOT_RUN"
 WRONG_PER_USER = 4  # lockout starts at the 5th failure
 GARBAGE_REFRESH = "eyJjdHkiOiJKV1QiLCJlbmMiOiJBMjU2R0NNIiwiYWxnIjoiUlNBLU9BRVAifQ." + "A" * 342 + ".bench"
@@ -102,6 +104,11 @@ def admin_body(t: Target, user: str, password: str) -> bytes:
                   "UserPoolId": t.setup.pool_id, "AuthParameters": {"USERNAME": user, "PASSWORD": password}})
 
 
+def user_auth_body(t: Target, user: str, password: str) -> bytes:
+    return dumps({"AuthFlow": "USER_AUTH", "ClientId": t.setup.user_auth_client_id,
+                  "AuthParameters": {"USERNAME": user, "PREFERRED_CHALLENGE": "PASSWORD", "PASSWORD": password}})
+
+
 def refresh_body(t: Target, token: str) -> bytes:
     return dumps({"AuthFlow": "REFRESH_TOKEN_AUTH", "ClientId": t.setup.client_id,
                   "AuthParameters": {"REFRESH_TOKEN": token}})
@@ -140,6 +147,13 @@ def make_login(t: Target, flow: str) -> Login:
             return check(*conn.call("InitiateAuth", bodies[user]))
 
         return plain
+    if flow == "user_auth":
+        bodies = {u: user_auth_body(t, u, PASSWORD) for u in users}
+
+        def user_auth(conn: Conn, user: str, seq: int) -> str | None:
+            return _tokens(*conn.call("InitiateAuth", bodies[user]))
+
+        return user_auth
     if flow == "admin":
         bodies = {u: admin_body(t, u, PASSWORD) for u in users}
         sign = t.signer.headers
@@ -252,6 +266,10 @@ def _call_login(t: Target, conn: Conn, flow: str, user: str, password: str) -> t
         return conn.call("AdminInitiateAuth", body, t.signer.headers("AdminInitiateAuth", body))
     if flow == "srp":
         return srp_login(t, conn, user, t.ephemerals[0], password)
+    if flow == "user_auth":
+        if t.setup.user_auth_client_id is None:
+            return t.setup.user_auth_problem or "no client with ALLOW_USER_AUTH"
+        return conn.call("InitiateAuth", user_auth_body(t, user, password))
     raise ValueError(flow)
 
 
@@ -268,7 +286,7 @@ def check_flows(t: Target) -> None:
     conn = Conn(t.server.port)
     user = t.users[0]
     try:
-        for flow in ("password", "admin", "srp"):
+        for flow in ("password", "admin", "srp", "user_auth"):
             try:
                 good = _call_login(t, conn, flow, user, PASSWORD)
                 why = good if isinstance(good, str) else _tokens(*good)
