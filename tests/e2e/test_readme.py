@@ -67,3 +67,19 @@ def test_the_mfa_example_runs(plain_server: Server, tmp_path: Path) -> None:
                           env={**os.environ, "HOME": str(tmp_path)})
     assert done.returncode == 0, f"README MFA example failed:\n{done.stdout}\n{done.stderr}"
     assert done.stdout.strip().startswith("eyJ")
+
+
+def test_the_user_auth_example_runs(plain_server: Server, tmp_path: Path) -> None:
+    """The "Choice-based sign-in" example: passwordless sign-up, sign-in from sign-up, an e-mail
+    code chosen at SELECT_CHALLENGE, a rotated refresh token."""
+    text = README.read_text()
+    start = text.index("\n## Choice-based sign-in (USER_AUTH), devices and token rotation\n")
+    section = text[start:text.find("\n## ", start + 1)]
+    [code] = [m.group(2) for m in _BLOCK.finditer(section) if m.group(1) == "python"]
+    assert '"data/outbox.jsonl"' in code
+    script = code.replace(DEFAULT_ENDPOINT, plain_server.url.rstrip("/")).replace(
+        '"data/outbox.jsonl"', repr(str(plain_server.data_dir / "outbox.jsonl")))
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=tmp_path,
+                          env={**os.environ, "HOME": str(tmp_path)})
+    assert done.returncode == 0, f"README USER_AUTH example failed:\n{done.stdout}\n{done.stderr}"
+    assert done.stdout.split() == ["['EMAIL_OTP']", "True"]
