@@ -69,6 +69,17 @@ def device_sign_in(h: Harness, client: dict[str, Any], first: dict[str, Any], me
                      PASSWORD_CLAIM_SIGNATURE=base64.b64encode(signature).decode(), TIMESTAMP=timestamp)
 
 
+def totp_pool_with_devices(h: Harness, devices: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """A pool requiring MFA, with user "ann" on a TOTP authenticator, tracking devices as told."""
+    pool_id, client = mfa_pool(h, "ON", sms=False, email=False)
+    mfa_user(h, pool_id, software_token=True, preferred=SOFTWARE_TOKEN_MFA, token=SoftwareToken(SECRET, "phone"))
+    with h.rt.store.transaction() as tx:
+        pool = tx.get_pool(pool_id)
+        assert pool is not None
+        tx.update_pool(replace(pool, config={**pool.config, "DeviceConfiguration": devices}))
+    return pool_id, client
+
+
 def remembered_device(h: Harness, pool_id: str, client: dict[str, Any], **confirm_options: Any) -> dict[str, str]:
     first = h.sign_in(client, "ann")
     metadata = first["AuthenticationResult"]["NewDeviceMetadata"]
@@ -159,13 +170,7 @@ def test_wrong_device_secret_is_refused_and_spends_the_block(harness: Harness) -
 
 def test_unknown_device_key_in_an_answer_keeps_the_challenge(harness: Harness) -> None:
     """Spec §2.4: "Device does not exist." and the same answer without the key still works."""
-    pool_id, client = mfa_pool(harness, "ON", sms=False, email=False)
-    mfa_user(harness, pool_id, software_token=True, preferred=SOFTWARE_TOKEN_MFA,
-             token=SoftwareToken(SECRET, "phone"))
-    with harness.rt.store.transaction() as tx:
-        pool = tx.get_pool(pool_id)
-        assert pool is not None
-        tx.update_pool(replace(pool, config={**pool.config, "DeviceConfiguration": REMEMBER}))
+    pool_id, client = totp_pool_with_devices(harness, REMEMBER)
     challenge = harness.sign_in(client, "ann")
     assert challenge["ChallengeName"] == SOFTWARE_TOKEN_MFA
     with refused(ResourceNotFoundException, UNKNOWN):
@@ -198,14 +203,8 @@ def test_another_users_device_is_unknown(harness: Harness) -> None:
 def test_mfa_and_the_remembered_device(harness: Harness, required: bool, remembered: bool, mfa_first: bool) -> None:
     """Spec §11.1: a remembered device skips MFA only under ChallengeRequiredOnNewDevice;
     otherwise MFA comes first and the MFA answer carrying the device key gets DEVICE_SRP_AUTH."""
-    pool_id, client = mfa_pool(harness, "ON", sms=False, email=False)
-    mfa_user(harness, pool_id, software_token=True, preferred=SOFTWARE_TOKEN_MFA,
-             token=SoftwareToken(SECRET, "phone"))
-    with harness.rt.store.transaction() as tx:
-        pool = tx.get_pool(pool_id)
-        assert pool is not None
-        config = {"ChallengeRequiredOnNewDevice": required, "DeviceOnlyRememberedOnUserPrompt": True}
-        tx.update_pool(replace(pool, config={**pool.config, "DeviceConfiguration": config}))
+    pool_id, client = totp_pool_with_devices(
+        harness, {"ChallengeRequiredOnNewDevice": required, "DeviceOnlyRememberedOnUserPrompt": True})
     challenge = harness.sign_in(client, "ann")
     done = harness.respond(client, SOFTWARE_TOKEN_MFA, challenge["Session"], USERNAME="ann",
                            SOFTWARE_TOKEN_MFA_CODE=code_now(harness))

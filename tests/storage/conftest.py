@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.storage.helpers import POOL_ID, XorBox, make_pool
+from tests.storage.helpers import POOL_ID, XorBox, make_pool, make_user
 from userpool.storage import SqlStore, open_store
 from userpool.storage.sql.engine import MODE_OPTION
 from userpool.storage.sql.schema import metadata, schema_version
@@ -65,3 +65,12 @@ def pool_store(store: SqlStore) -> SqlStore:
     with store.transaction() as tx:
         tx.insert_pool(make_pool(POOL_ID))
     return store
+
+
+@pytest.fixture
+def user_store(pool_store: SqlStore) -> SqlStore:
+    """``pool_store`` with two users, alice and bob."""
+    with pool_store.transaction() as tx:
+        tx.insert_user(make_user("alice"))
+        tx.insert_user(make_user("bob"))
+    return pool_store

@@ -24,14 +24,6 @@ def make_device(key: str = KEY, username: str = "alice", **overrides: object) ->
     return Device(**values)  # type: ignore[arg-type]
 
 
-@pytest.fixture
-def user_store(pool_store: SqlStore) -> SqlStore:
-    with pool_store.transaction() as tx:
-        tx.insert_user(make_user("alice"))
-        tx.insert_user(make_user("bob"))
-    return pool_store
-
-
 def test_device_round_trip_minted_then_confirmed(user_store: SqlStore) -> None:
     minted = make_device()
     with user_store.transaction() as tx:

@@ -15,14 +15,6 @@ from userpool.storage.sql.migrations import LATEST_VERSION, migrate
 from userpool.storage.sql.schema import schema_version
 
 
-@pytest.fixture
-def user_store(pool_store: SqlStore) -> SqlStore:
-    with pool_store.transaction() as tx:
-        tx.insert_user(make_user("alice"))
-        tx.insert_user(make_user("bob"))
-    return pool_store
-
-
 def test_refresh_token_round_trip(user_store: SqlStore) -> None:
     plain = make_token(b"\x00\xff" * 16, "alice")
     full = make_token(b"h2", "alice", device_key="us-east-1_dev", revoked=True, auth_time=2**40)

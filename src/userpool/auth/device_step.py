@@ -25,10 +25,10 @@ from __future__ import annotations
 
 from userpool.auth.context import FlowContext
 from userpool.auth.mfa_step import Step
-from userpool.auth.session import AuthSession, new_session, seal
+from userpool.auth.session import INVALID, AuthSession, new_session, seal
 from userpool.directory.ids import new_device_group_key, new_device_key
 from userpool.model.entities import CodePurpose, Device, User, UserPool, VerificationCode
-from userpool.model.errors import ResourceNotFoundException
+from userpool.model.errors import NotAuthorizedException, ResourceNotFoundException
 from userpool.model.ports import Tx
 
 DEVICE_SRP_AUTH = "DEVICE_SRP_AUTH"
@@ -57,6 +57,20 @@ def presented(ctx: FlowContext, user: User) -> Device | None:
     if device is None or device.username != user.username or not device.confirmed:
         return None
     return device
+
+
+def answered_for(ctx: FlowContext) -> tuple[User, Device]:
+    """The user a device step's answer names (USERNAME) and its confirmed device (DEVICE_KEY):
+    "Invalid session for the user." for an unknown or disabled user, "Device does not exist."
+    for a key that is not a confirmed device of that user."""
+    ctx.param("DEVICE_KEY")
+    user = ctx.named
+    if user is None or not user.enabled:
+        raise NotAuthorizedException(INVALID)
+    device = ctx.device
+    if device is None or device.username != user.username or device.secret is None:
+        raise ResourceNotFoundException(UNKNOWN)
+    return user, device
 
 
 def refuse_unknown(ctx: FlowContext, username: str | None) -> None:

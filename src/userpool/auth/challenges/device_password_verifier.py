@@ -30,7 +30,7 @@ from userpool.auth.session import EXPIRED, INVALID, AuthSession, open_session, s
 from userpool.crypto import srp
 from userpool.directory.client_auth import check_secret_hash
 from userpool.model.entities import Device
-from userpool.model.errors import NotAuthorizedException, ResourceNotFoundException
+from userpool.model.errors import NotAuthorizedException
 
 
 class DevicePasswordVerifierChallenge(Challenge):
@@ -38,20 +38,15 @@ class DevicePasswordVerifierChallenge(Challenge):
 
     def respond(self, ctx: FlowContext) -> dict[str, Any]:
         typed = ctx.param("USERNAME")
-        key = ctx.param("DEVICE_KEY")
         block = ctx.param("PASSWORD_CLAIM_SECRET_BLOCK")
         signature = ctx.param("PASSWORD_CLAIM_SIGNATURE")
         timestamp = ctx.param("TIMESTAMP")
         check_secret_hash(ctx.client, typed, ctx.optional("SECRET_HASH"))
         state = _state(ctx, block)
-        user = ctx.named
-        if user is None or user.username != state.username:
+        user, device = device_step.answered_for(ctx)
+        if user.username != state.username or state.data.get("device") != device.key:
             raise NotAuthorizedException(INVALID)
-        device = ctx.device
-        if device is None or device.username != user.username or device.secret is None:
-            raise ResourceNotFoundException(device_step.UNKNOWN)
-        if state.data.get("device") != key:
-            raise NotAuthorizedException(INVALID)
+        key = device.key
         now = ctx.auth.rt.clock.now()
         correct = timestamp_ok(timestamp, now, ctx.auth.srp_timestamp_skew) and _proof_ok(
             state, device, block, timestamp, signature)

@@ -23,7 +23,7 @@ from userpool.auth.session import INVALID, new_session, open_session, seal, spen
 from userpool.crypto import srp
 from userpool.directory.client_auth import check_secret_hash
 from userpool.model.entities import CodePurpose, Device
-from userpool.model.errors import InvalidParameterException, NotAuthorizedException, ResourceNotFoundException
+from userpool.model.errors import InvalidParameterException, NotAuthorizedException
 
 #: SECRET_BLOCK of DEVICE_PASSWORD_VERIFIER: sealed under its own associated data, so neither an
 #: SRP SECRET_BLOCK of the password step nor a Session opens as one.
@@ -35,16 +35,10 @@ class DeviceSrpAuthChallenge(Challenge):
 
     def respond(self, ctx: FlowContext) -> dict[str, Any]:
         typed = ctx.param("USERNAME")
-        key = ctx.param("DEVICE_KEY")
         srp_a_hex = ctx.param("SRP_A")
         if ctx.optional("SECRET_HASH"):
             check_secret_hash(ctx.client, typed, ctx.optional("SECRET_HASH"))
-        user = ctx.named
-        if user is None or not user.enabled:
-            raise NotAuthorizedException(INVALID)
-        device = ctx.device
-        if device is None or device.username != user.username or device.secret is None:
-            raise ResourceNotFoundException(device_step.UNKNOWN)
+        user, device = device_step.answered_for(ctx)
         given = open_session(ctx.auth, ctx.call.session) if ctx.call.session else None
         try:
             a_pub = srp.parse_srp_a(srp_a_hex)
@@ -59,7 +53,7 @@ class DeviceSrpAuthChallenge(Challenge):
             if (pending.client_id != ctx.client.client_id or pending.challenge != self.name
                     or (given is not None and given.id != pending.id)):
                 raise NotAuthorizedException(INVALID)
-            if pending.data.get("device") != key:
+            if pending.data.get("device") != device.key:
                 raise NotAuthorizedException(INVALID)
             tx.delete_code(ctx.pool.id, user.username, CodePurpose.DEVICE)
             spend(tx, pending)
