@@ -207,3 +207,28 @@ def test_sign_in_straight_from_sign_up(harness: Harness) -> None:
         user_auth(harness, client, late, USERNAME="val")
     with refused(NotAuthorizedException, INVALID):  # a challenge Session is not a sign-up Session
         user_auth(harness, client, user_auth(harness, client, USERNAME="tom")["Session"], USERNAME="tom")
+
+
+def test_unknown_names_get_decoys_when_existence_is_hidden(harness: Harness) -> None:
+    """PreventUserExistenceErrors ENABLED: a name no user has gets a challenge of a type the pool
+    allows (Developer Guide, "Managing user existence error responses"), the same each time, that
+    no answer passes: the password check's decoy work, or a code that was sent nowhere."""
+    pool_id, client = choice_pool(harness, ["PASSWORD", "EMAIL_OTP"], PreventUserExistenceErrors="ENABLED")
+    sent = len(harness.sender.messages)
+    code = user_auth(harness, client, USERNAME="nobody@example.com", PREFERRED_CHALLENGE="EMAIL_OTP")
+    assert code["ChallengeName"] == "EMAIL_OTP"
+    assert code["ChallengeParameters"] == {"CODE_DELIVERY_DELIVERY_MEDIUM": "EMAIL",
+                                           "CODE_DELIVERY_DESTINATION": "n***@e***"}
+    assert len(harness.sender.messages) == sent  # sent nowhere
+    for _ in range(5):
+        with refused(CodeMismatchException, MISMATCH):
+            harness.respond(client, "EMAIL_OTP", code["Session"], USERNAME="nobody@example.com",
+                            EMAIL_OTP_CODE="123456")
+    with refused(NotAuthorizedException, "Too many invalid MFA codes; try again later."):
+        harness.respond(client, "EMAIL_OTP", code["Session"], USERNAME="nobody@example.com", EMAIL_OTP_CODE="123456")
+    with refused(NotAuthorizedException, WRONG):
+        user_auth(harness, client, USERNAME="nobody", PREFERRED_CHALLENGE="PASSWORD", PASSWORD=PASSWORD)
+    names = [f"ghost{i}" for i in range(12)]
+    first = [user_auth(harness, client, USERNAME=name)["ChallengeName"] for name in names]
+    assert first == [user_auth(harness, client, USERNAME=name)["ChallengeName"] for name in names]  # stable
+    assert set(first) == {"SELECT_CHALLENGE", "EMAIL_OTP"}  # each allowed type turns up

@@ -10,6 +10,8 @@ with each e-mail.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import html
 import re
 from collections.abc import Mapping
@@ -33,6 +35,19 @@ def mask(medium: str, destination: str) -> str:
         local, _, domain = destination.partition("@")
         return f"{local[:1]}***@{domain[:1]}***"
     return "+" + "*" * max(len(destination) - 5, 0) + destination[-4:]
+
+
+def simulated_destination(medium: str, typed: str, pepper: bytes) -> str:
+    """A masked destination for a name no user has (spec §9.3), shaped like ``mask``'s: the typed
+    name's own when it is an address of ``medium``, else one made from the name (the same each
+    time, so asking twice tells nothing)."""
+    if medium == "EMAIL" and "@" in typed:
+        return mask("EMAIL", typed)
+    digest = hmac.new(pepper, f"simulated-destination\x00{typed}".encode("utf-8", "surrogatepass"),
+                      hashlib.sha256).digest()
+    if medium == "EMAIL":
+        return f"{typed[:1]}***@{'abcdefghijklmnopqrstuvwxyz'[digest[0] % 26]}***"
+    return "+*******" + "".join(str(b % 10) for b in digest[1:5])
 
 
 def delivery(pool: UserPool, user: User, *, prefer: tuple[str, ...] = ("email", "phone_number"),

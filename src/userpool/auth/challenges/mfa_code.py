@@ -60,6 +60,8 @@ class MfaCodeChallenge(Challenge):
         """One write transaction; a refusal is returned (not raised) so what it counted commits."""
         rt = ctx.auth.rt
         pool_id, username = ctx.pool.id, session.username
+        if session.data.get("decoy"):
+            return None, self._decoy(ctx, session)
         with rt.store.transaction() as tx:
             now = rt.clock.now()
             guesses = limits.lock_guesses(tx, pool_id, username, CodePurpose.MFA, now)
@@ -84,3 +86,14 @@ class MfaCodeChallenge(Challenge):
             tx.delete_code(pool_id, username, CodePurpose.MFA)
             limits.forgive_guesses(tx, pool_id, username, CodePurpose.MFA, guesses)
             return record(ctx, tx, Completed(answered, spent=session, updated_user=True, mfa_done=True)), None
+
+    def _decoy(self, ctx: FlowContext, session: AuthSession) -> CognitoError:
+        """A code challenge USER_AUTH gave a name no user has (PreventUserExistenceErrors): every
+        answer is a wrong code, counted against the name as a user's would be."""
+        rt, key = ctx.auth.rt, limits.key_for_unknown(str(session.data.get("typed", session.username)))
+        with rt.store.transaction() as tx:
+            guesses = limits.lock_guesses(tx, ctx.pool.id, key, CodePurpose.MFA, rt.clock.now())
+            if limits.guesses_spent(guesses):
+                return NotAuthorizedException(GUESSES_SPENT)
+            limits.wrong_guess(tx, ctx.pool.id, key, CodePurpose.MFA, guesses)
+        return CodeMismatchException(MISMATCH)

@@ -16,20 +16,27 @@ AdminInitiateAuth with ``ALLOW_USER_AUTH``.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from typing import Any
 
 from userpool.auth import mfa_step, sign_in_triggers
 from userpool.auth.context import FlowContext
-from userpool.auth.first_factor import check_user_state, conclude, password_holder, password_matches
+from userpool.auth.first_factor import WRONG, check_user_state, conclude, password_holder, password_matches
 from userpool.auth.flows.base import AuthFlow
 from userpool.auth.flows.user_srp_auth import password_verifier_challenge
 from userpool.auth.next_step import issue
 from userpool.auth.session import AuthSession, new_session, seal, spend
 from userpool.auth.sign_up_session import sign_in as sign_in_from_sign_up
-from userpool.directory import first_factors
+from userpool.directory import first_factors, messages
 from userpool.directory.client_auth import check_secret_hash
 from userpool.model.entities import User
-from userpool.model.errors import FeatureUnavailableInTierException, InvalidParameterException, UserNotFoundException
+from userpool.model.errors import (
+    FeatureUnavailableInTierException,
+    InvalidParameterException,
+    NotAuthorizedException,
+    UserNotFoundException,
+)
 
 USER_AUTH = "USER_AUTH"
 SELECT_CHALLENGE = "SELECT_CHALLENGE"
@@ -54,11 +61,46 @@ class UserAuthFlow(AuthFlow):
             raise UserNotFoundException()
         if user is not None:
             check_user_state(ctx, user)
-        choices = first_factors.available(ctx.pool, user, passkeys=False)
         preferred = ctx.optional("PREFERRED_CHALLENGE")
+        if user is None:
+            return _unknown(ctx, typed, preferred)
+        choices = first_factors.available(ctx.pool, user, passkeys=False)
         if preferred is not None and preferred in choices:
             return begin(ctx, user, typed, preferred, choices, None)
         return select_challenge(ctx, user, typed, choices)
+
+
+def _unknown(ctx: FlowContext, typed: str, preferred: str | None) -> dict[str, Any]:
+    """A name no user has, under PreventUserExistenceErrors: as the Developer Guide says
+    ("Managing user existence error responses"), a challenge of a type the pool allows — the one
+    preferred, or one picked for the name (the same each time) — that no answer passes: a code
+    challenge whose code went nowhere, or the password factors, whose check does the decoy work."""
+    kinds = [f for f in first_factors.allowed(ctx.pool) if f in (first_factors.PASSWORD, *CODE_FACTORS)]
+    if not kinds:
+        raise NotAuthorizedException(WRONG)
+    passwords = [first_factors.PASSWORD, first_factors.PASSWORD_SRP] if first_factors.PASSWORD in kinds else []
+    if preferred in passwords:
+        return begin(ctx, None, typed, str(preferred), passwords, None)
+    if preferred not in kinds:
+        seed = hmac.new(ctx.auth.rt.code_pepper, f"user-auth-decoy\x00{ctx.pool.id}\x00{typed}".encode(),
+                        hashlib.sha256).digest()
+        preferred = kinds[seed[0] % len(kinds)]
+    if preferred in CODE_FACTORS:
+        return _decoy_code(ctx, typed, str(preferred))
+    return select_challenge(ctx, None, typed, passwords)
+
+
+def _decoy_code(ctx: FlowContext, typed: str, factor: str) -> dict[str, Any]:
+    """EMAIL_OTP / SMS_OTP for a name no user has: shaped like a real one, sent nowhere; its
+    answers are wrong codes (``mfa_code``), counted against the name."""
+    medium = mfa_step.MEDIUM[factor]
+    session = new_session(
+        ctx.auth, pool_id=ctx.pool.id, client_id=ctx.client.client_id, username=typed, challenge=factor,
+        flow=USER_AUTH, lifetime=ctx.client.auth_session_validity_seconds, data={"decoy": True, "typed": typed},
+    )
+    return {"ChallengeName": factor, "Session": seal(ctx.auth, session), "ChallengeParameters": {
+        "CODE_DELIVERY_DELIVERY_MEDIUM": medium,
+        "CODE_DELIVERY_DESTINATION": messages.simulated_destination(medium, typed, ctx.auth.rt.code_pepper)}}
 
 
 def select_challenge(ctx: FlowContext, user: User | None, typed: str, choices: list[str]) -> dict[str, Any]:
