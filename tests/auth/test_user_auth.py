@@ -213,7 +213,7 @@ def test_unknown_names_get_decoys_when_existence_is_hidden(harness: Harness) -> 
     """PreventUserExistenceErrors ENABLED: a name no user has gets a challenge of a type the pool
     allows (Developer Guide, "Managing user existence error responses"), the same each time, that
     no answer passes: the password check's decoy work, or a code that was sent nowhere."""
-    pool_id, client = choice_pool(harness, ["PASSWORD", "EMAIL_OTP"], PreventUserExistenceErrors="ENABLED")
+    _, client = choice_pool(harness, ["PASSWORD", "EMAIL_OTP"], PreventUserExistenceErrors="ENABLED")
     sent = len(harness.sender.messages)
     code = user_auth(harness, client, USERNAME="nobody@example.com", PREFERRED_CHALLENGE="EMAIL_OTP")
     assert code["ChallengeName"] == "EMAIL_OTP"
