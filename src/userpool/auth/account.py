@@ -32,7 +32,7 @@ from userpool.model.errors import (
 from userpool.model.ports import Tx
 
 
-def _authenticated(auth: AuthRuntime, tx: Tx, body: Mapping[str, Any]) -> tokens.AccessContext:
+def authenticated(auth: AuthRuntime, tx: Tx, body: Mapping[str, Any]) -> tokens.AccessContext:
     """The caller of an access-token operation, inside the caller's transaction."""
     caller = tokens.authenticate(auth, tx, body["AccessToken"])
     if caller.user.status == UserStatus.RESET_REQUIRED:
@@ -44,7 +44,7 @@ def _authenticated(auth: AuthRuntime, tx: Tx, body: Mapping[str, Any]) -> tokens
 
 def _caller(auth: AuthRuntime, body: Mapping[str, Any]) -> tokens.AccessContext:
     with auth.rt.store.read() as tx:
-        return _authenticated(auth, tx, body)
+        return authenticated(auth, tx, body)
 
 
 def _locked(tx: Tx, caller: tokens.AccessContext) -> User:
@@ -58,7 +58,7 @@ def _locked(tx: Tx, caller: tokens.AccessContext) -> User:
 
 def get_user(auth: AuthRuntime, body: Mapping[str, Any]) -> dict[str, Any]:
     with auth.rt.store.read() as tx:
-        caller = _authenticated(auth, tx, body)
+        caller = authenticated(auth, tx, body)
     return {
         "Username": caller.user.username,
         "UserAttributes": attributes.to_list(attributes.readable(caller.user.attributes, caller.client)),

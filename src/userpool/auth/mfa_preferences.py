@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from userpool.auth.account import _authenticated, _caller, _locked
+from userpool.auth.account import _caller, _locked, authenticated
 from userpool.auth.runtime import AuthRuntime
 from userpool.directory import first_factors, mfa, mfa_preferences
 
@@ -37,7 +37,7 @@ def get_user_auth_factors(auth: AuthRuntime, body: Mapping[str, Any]) -> dict[st
     """GetUserAuthFactors: the MFA settings GetUser reports, and the first factors the user has
     (``first_factors.configured``: PASSWORD, EMAIL_OTP, SMS_OTP, WEB_AUTHN)."""
     with auth.rt.store.read() as tx:
-        caller = _authenticated(auth, tx, body)
+        caller = authenticated(auth, tx, body)
     settings = mfa.settings_output(caller.user)
     settings.pop("MFAOptions", None)  # not a member of GetUserAuthFactorsResponse
     return {

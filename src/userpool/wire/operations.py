@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from userpool.auth import account, mfa_preferences, sign_up_session, software_token
+from userpool.auth import account, devices, mfa_preferences, sign_up_session, software_token
 from userpool.auth.runtime import AuthRuntime
 from userpool.directory import clients, groups, pool_mfa, pools, signup, users
 from userpool.directory import mfa_preferences as user_mfa
@@ -95,6 +95,7 @@ ACCOUNT: dict[str, Callable[[AuthRuntime, Body], dict[str, Any]]] = {
     "AssociateSoftwareToken": software_token.associate_software_token,
     "VerifySoftwareToken": software_token.verify_software_token,
     # sign-up answers with the Session of sign-in straight from sign-up (USER_AUTH, spec §11.3)
+    "ConfirmDevice": devices.confirm_device,
     "SignUp": sign_up_session.sign_up,
     "ConfirmSignUp": sign_up_session.confirm_sign_up,
 }
