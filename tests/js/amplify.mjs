@@ -9,6 +9,13 @@ import { Amplify } from 'aws-amplify';
 import * as auth from 'aws-amplify/auth';
 import { serve } from './driver.mjs';
 
+// Node 20 has no `navigator` (Node 21 added one with `userAgent`), which Amplify reads for the
+// device name when it confirms a new device: without it Amplify skips ConfirmDevice. Give Node 20
+// what Node 21 has (read at call time, so setting it after the imports is enough).
+if (typeof globalThis.navigator === 'undefined') {
+  globalThis.navigator = { userAgent: `Node.js/${process.versions.node}` };
+}
+
 // A sign-in result as plain JSON: Amplify hands out a function for the TOTP setup URI.
 function plain(result) {
   const details = result?.nextStep?.totpSetupDetails;

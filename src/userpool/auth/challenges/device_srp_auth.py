@@ -14,6 +14,7 @@ binds it to a sign-in whose first step checked it.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from userpool.auth import device_step
@@ -79,5 +80,6 @@ def _verifier_challenge(ctx: FlowContext, device: Device, a_pub: int, flow: str)
             "SECRET_BLOCK": seal(ctx.auth, state, aad=SECRET_BLOCK_AAD), "USERNAME": device.username,
             "DEVICE_KEY": device.key,
         },
-        "Session": seal(ctx.auth, state),
+        # the SRP state travels in SECRET_BLOCK (too long for a Session); the Session only names it
+        "Session": seal(ctx.auth, replace(state, data={})),
     }
