@@ -220,7 +220,7 @@ def test_mfa_and_the_remembered_device(harness: Harness, required: bool, remembe
     assert claims(result["AccessToken"])["device_key"] == metadata["DeviceKey"]
 
 
-def test_forgotten_device_revokes_its_refresh_tokens(harness: Harness) -> None:
+def test_forgotten_device_ends_its_refresh_tokens(harness: Harness) -> None:
     pool_id, client = tracked_pool(harness)
     harness.user(pool_id, "ann")
     result = harness.sign_in(client, "ann")["AuthenticationResult"]

@@ -176,3 +176,81 @@ def test_unknown_device_key_at_initiate_is_ignored(tracking: bool, idp: Any, mak
     done = idp.respond_to_auth_challenge(ClientId=client["ClientId"], ChallengeName="PASSWORD_VERIFIER",
                                          ChallengeResponses=answer)
     assert done["AuthenticationResult"]["AccessToken"]
+
+
+def test_device_operations(idp: Any, make_pool: Any, make_client: Any, make_user: Any, expect_error: Any) -> None:
+    """Get / List / UpdateDeviceStatus / ForgetDevice for the user and the admin: the user sees
+    remembered devices only, the admin every confirmed one; nobody reaches another user's device;
+    forgetting a device ends the refresh tokens issued on it, not the access token in use."""
+    prompt = {"ChallengeRequiredOnNewDevice": True, "DeviceOnlyRememberedOnUserPrompt": True}
+    pool_id = make_pool(DeviceConfiguration=prompt)
+    client = make_client(pool_id, ExplicitAuthFlows=SRP_FLOWS)
+    make_user(pool_id, "ann")
+    make_user(pool_id, "bob")
+    results = [password_sign_in(idp, client)["AuthenticationResult"] for _ in range(3)]
+    keys = []
+    for result in results:
+        metadata, _, necessary = confirmed(idp, result)
+        assert necessary is True  # DeviceOnlyRememberedOnUserPrompt: remembered only when asked
+        keys.append(metadata["DeviceKey"])
+    access = results[-1]["AccessToken"]
+    bob = password_sign_in(idp, client, "bob")["AuthenticationResult"]
+    assert idp.list_devices(AccessToken=access)["Devices"] == []  # none remembered yet
+    with expect_error("ResourceNotFoundException", "Device does not exist."):
+        idp.get_device(AccessToken=access, DeviceKey=keys[0])
+    for key in keys[:2]:
+        idp.update_device_status(AccessToken=access, DeviceKey=key, DeviceRememberedStatus="remembered")
+    device = idp.get_device(AccessToken=access, DeviceKey=keys[0])["Device"]
+    attributes = {a["Name"]: a["Value"] for a in device["DeviceAttributes"]}
+    assert attributes["dev:device_remembered_status"] == "remembered"
+    assert attributes["device_status"] == "valid" and attributes["device_name"].startswith("Mozilla/5.0 ")
+    assert {"DeviceCreateDate", "DeviceLastModifiedDate"} <= device.keys()
+    first = idp.list_devices(AccessToken=access, Limit=1)
+    rest = idp.list_devices(AccessToken=access, Limit=1, PaginationToken=first["PaginationToken"])
+    assert [d["DeviceKey"] for d in first["Devices"] + rest["Devices"]] == sorted(keys[:2])
+    assert "PaginationToken" not in rest
+    listed = idp.admin_list_devices(UserPoolId=pool_id, Username="ann")["Devices"]
+    assert sorted(d["DeviceKey"] for d in listed) == sorted(keys)  # the admin sees the third one too
+    assert idp.admin_get_device(UserPoolId=pool_id, Username="ann", DeviceKey=keys[2])["Device"]["DeviceKey"] == keys[2]
+    # another user's device is nobody's business
+    for call in (lambda: idp.get_device(AccessToken=bob["AccessToken"], DeviceKey=keys[0]),
+                 lambda: idp.update_device_status(AccessToken=bob["AccessToken"], DeviceKey=keys[0],
+                                                  DeviceRememberedStatus="not_remembered"),
+                 lambda: idp.forget_device(AccessToken=bob["AccessToken"], DeviceKey=keys[0]),
+                 lambda: idp.admin_get_device(UserPoolId=pool_id, Username="bob", DeviceKey=keys[0])):
+        with expect_error("ResourceNotFoundException", "Device does not exist."):
+            call()
+    idp.admin_update_device_status(UserPoolId=pool_id, Username="ann", DeviceKey=keys[1],
+                                   DeviceRememberedStatus="not_remembered")
+    assert [d["DeviceKey"] for d in idp.list_devices(AccessToken=access)["Devices"]] == [keys[0]]
+    # forgetting: the device goes, with the refresh tokens issued on it
+    refresh = {"REFRESH_TOKEN": results[0]["RefreshToken"], "DEVICE_KEY": keys[0]}
+    assert idp.initiate_auth(ClientId=client["ClientId"], AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters=refresh)
+    idp.forget_device(AccessToken=access, DeviceKey=keys[0])
+    with expect_error("NotAuthorizedException"):
+        idp.initiate_auth(ClientId=client["ClientId"], AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters=refresh)
+    with expect_error("ResourceNotFoundException", "Device does not exist."):  # the access token still works
+        idp.update_device_status(AccessToken=access, DeviceKey=keys[0], DeviceRememberedStatus="remembered")
+    idp.forget_device(AccessToken=access, DeviceKey=keys[2])
+    idp.admin_forget_device(UserPoolId=pool_id, Username="ann", DeviceKey=keys[1])
+    assert idp.admin_list_devices(UserPoolId=pool_id, Username="ann")["Devices"] == []
+
+
+def test_pycognito_remembers_and_forgets(server: Server, idp: Any, make_pool: Any, make_client: Any,
+                                         make_user: Any) -> None:
+    """pycognito's update_device_status and forget_device (Bearer header, AWS hostname) against this
+    server."""
+    pool_id = make_pool(DeviceConfiguration={"DeviceOnlyRememberedOnUserPrompt": True})
+    client = make_client(pool_id, ExplicitAuthFlows=SRP_FLOWS)
+    make_user(pool_id, "ann")
+    srp = AWSSRP(username="ann", password=PASSWORD, pool_id=pool_id, client_id=client["ClientId"], client=idp)
+    tokens = srp.authenticate_user()
+    access, key = tokens["AuthenticationResult"]["AccessToken"], tokens["AuthenticationResult"]["NewDeviceMetadata"]
+    real_post = requests.post
+    with mock.patch("pycognito.aws_srp.requests.post", side_effect=lambda url, **kw: real_post(server.url, **kw)):
+        response, _ = srp.confirm_device(tokens)
+        assert response.status_code == 200
+        assert "200" in srp.update_device_status(True, access, key["DeviceKey"])
+        assert [d["DeviceKey"] for d in idp.list_devices(AccessToken=access)["Devices"]] == [key["DeviceKey"]]
+        assert "200" in srp.forget_device(access, key["DeviceKey"])
+    assert idp.admin_list_devices(UserPoolId=pool_id, Username="ann")["Devices"] == []

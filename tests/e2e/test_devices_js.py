@@ -106,3 +106,48 @@ def test_amplify_remembered_device_skips_mfa_new_device_does_not(server: Server,
             assert step["nextStep"]["signInStep"] == "CONFIRM_SIGN_IN_WITH_TOTP_CODE", step
             with pytest.raises(JsError):
                 new_device.call("confirmSignIn", input={"challengeResponse": Authenticator.wrong(app.code())})
+
+
+def test_cognito_identity_js_device_calls(server: Server, idp: Any, make_pool: Any, make_client: Any,
+                                          make_user: Any) -> None:
+    """setDeviceStatusRemembered, listDevices, getDevice, forgetDevice as an app calls them."""
+    pool_id = make_pool(DeviceConfiguration={"ChallengeRequiredOnNewDevice": True,
+                                             "DeviceOnlyRememberedOnUserPrompt": True})
+    client_id = make_client(pool_id)["ClientId"]
+    make_user(pool_id, "ann")
+    with cognito_identity_js(server, pool_id, client_id) as js:
+        first = js.call("authenticateUser", username="ann", password=PASSWORD)
+        assert first["callback"] == "onSuccess" and first["args"][1] is True, first  # UserConfirmationNecessary
+        key = stored(js, client_id, "ann", "deviceKey")
+        assert js.call("listDevices", limit=10)["Devices"] == []
+        assert js.call("setDeviceStatusRemembered") == "SUCCESS"
+        listed = js.call("listDevices", limit=10)
+        assert [d["DeviceKey"] for d in listed["Devices"]] == [key]
+        device = js.call("getDevice")["Device"]
+        attributes = {a["Name"]: a["Value"] for a in device["DeviceAttributes"]}
+        assert attributes["dev:device_remembered_status"] == "remembered"
+        assert js.call("forgetDevice") == "SUCCESS"
+        assert idp.admin_list_devices(UserPoolId=pool_id, Username="ann")["Devices"] == []
+        # the next sign-in: the forgotten key is refused in the answer, the library retries
+        # without it and gets a new device (spec §2.4 "Device does not exist.")
+        again = js.call("authenticateUser", username="ann", password=PASSWORD)
+        assert again["callback"] == "onSuccess", again
+        assert stored(js, client_id, "ann", "deviceKey") not in (None, key)
+
+
+def test_amplify_device_calls(server: Server, idp: Any, make_pool: Any, make_client: Any, make_user: Any) -> None:
+    """rememberDevice, fetchDevices, forgetDevice through Amplify v6."""
+    pool_id = make_pool(DeviceConfiguration={"ChallengeRequiredOnNewDevice": True,
+                                             "DeviceOnlyRememberedOnUserPrompt": True})
+    client_id = make_client(pool_id)["ClientId"]
+    make_user(pool_id, "ann")
+    with amplify(server, pool_id, client_id) as app:
+        assert app.call("signIn", input={"username": "ann", "password": PASSWORD}) == DONE
+        key = device_key_of(app.call("tokens"))
+        assert app.call("fetchDevices") == []
+        app.call("rememberDevice")
+        devices = app.call("fetchDevices")
+        assert [d["id"] for d in devices] == [key]
+        app.call("forgetDevice")
+        assert app.call("fetchDevices") == []
+        assert idp.admin_list_devices(UserPoolId=pool_id, Username="ann")["Devices"] == []

@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import delete, insert, inspect, select
 
-from tests.storage.helpers import POOL_ID, make_token, make_user
+from tests.storage.helpers import POOL_ID, make_user
 from userpool.model.entities import Device, DeviceSecret
 from userpool.model.errors import StoreConflict
 from userpool.storage import SqlStore
@@ -98,16 +98,6 @@ def test_delete_purge_and_user_deletion(user_store: SqlStore) -> None:
         assert tx.get_device(POOL_ID, "us-east-1_kept") is not None
         assert tx.get_device(POOL_ID, "us-east-1_old") is None
         assert tx.get_device(POOL_ID, "us-east-1_bob") is None
-
-
-def test_revoke_device_tokens(user_store: SqlStore) -> None:
-    with user_store.transaction() as tx:
-        tx.insert_refresh_token(make_token(b"d1", "alice", origin_jti="f1", device_key=KEY))
-        tx.insert_refresh_token(make_token(b"d2", "alice", origin_jti="f2"))
-        tx.revoke_device_tokens(POOL_ID, KEY)
-    with user_store.read() as tx:
-        assert tx.is_family_revoked(POOL_ID, "f1")
-        assert not tx.is_family_revoked(POOL_ID, "f2")
 
 
 def test_migration_7_adds_the_devices_table(pool_store: SqlStore) -> None:

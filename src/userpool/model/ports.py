@@ -252,10 +252,6 @@ class TokenRepo(Protocol):
         """True if the family exists and is revoked, or if it does not exist any more."""
         ...
 
-    def revoke_device_tokens(self, pool_id: str, device_key: str) -> None:
-        """Revokes every refresh token issued on the device (ForgetDevice)."""
-        ...
-
     def purge_expired_tokens(self, now: float) -> int: ...
 
 

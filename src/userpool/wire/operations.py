@@ -22,6 +22,7 @@ from typing import Any
 from userpool.auth import account, devices, mfa_preferences, sign_up_session, software_token
 from userpool.auth.runtime import AuthRuntime
 from userpool.directory import clients, groups, pool_mfa, pools, signup, users
+from userpool.directory import devices as directory_devices
 from userpool.directory import mfa_preferences as user_mfa
 from userpool.directory.runtime import Runtime
 from userpool.wire import sign_in, validation
@@ -49,6 +50,11 @@ DIRECTORY: dict[str, Callable[[Runtime, Body], dict[str, Any]]] = {
     # users, by an administrator
     "AdminCreateUser": users.admin_create_user,
     "AdminGetUser": users.admin_get_user,
+    # devices (spec §2.4)
+    "AdminGetDevice": directory_devices.admin_get_device,
+    "AdminListDevices": directory_devices.admin_list_devices,
+    "AdminUpdateDeviceStatus": directory_devices.admin_update_device_status,
+    "AdminForgetDevice": directory_devices.admin_forget_device,
     "AdminDeleteUser": users.admin_delete_user,
     "AdminSetUserPassword": users.admin_set_user_password,
     "AdminResetUserPassword": users.admin_reset_user_password,
@@ -96,6 +102,10 @@ ACCOUNT: dict[str, Callable[[AuthRuntime, Body], dict[str, Any]]] = {
     "VerifySoftwareToken": software_token.verify_software_token,
     # sign-up answers with the Session of sign-in straight from sign-up (USER_AUTH, spec §11.3)
     "ConfirmDevice": devices.confirm_device,
+    "GetDevice": devices.get_device,
+    "ListDevices": devices.list_devices,
+    "UpdateDeviceStatus": devices.update_device_status,
+    "ForgetDevice": devices.forget_device,
     "SignUp": sign_up_session.sign_up,
     "ConfirmSignUp": sign_up_session.confirm_sign_up,
 }

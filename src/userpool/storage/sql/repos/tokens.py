@@ -68,11 +68,6 @@ class TokenRepoMixin(TxBase):
     def revoke_user_tokens(self, pool_id: str, username: str) -> None:
         self._conn.execute(update(_rt).where(_rt.c.pool_id == pool_id, _rt.c.username == username).values(revoked=True))
 
-    def revoke_device_tokens(self, pool_id: str, device_key: str) -> None:
-        self._conn.execute(
-            update(_rt).where(_rt.c.pool_id == pool_id, _rt.c.device_key == device_key).values(revoked=True)
-        )
-
     def is_family_revoked(self, pool_id: str, origin_jti: str) -> bool:
         """True if a token of the family is revoked, or no token of the family is left."""
         revoked = self._first(_FAMILY_REVOKED, {"pool_id": pool_id, "origin_jti": origin_jti})
