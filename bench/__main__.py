@@ -19,6 +19,7 @@ from typing import Any
 from bench import floor, report
 from bench.client import setup_pool
 from bench.custom import setup_custom
+from bench.device import setup_device
 from bench.long import run_long
 from bench.peers import BENCH_DIR, PeerUnavailable, Servers, postgres_reachable
 from bench.totp import PER_USER_FACTOR, setup_totp
@@ -28,6 +29,7 @@ from bench.workloads import (
     UNSUPPORTED,
     RunResult,
     check_custom,
+    check_device,
     check_flows,
     check_totp,
     make_target,
@@ -127,6 +129,13 @@ def bench_server(servers: Servers, name: str, args: argparse.Namespace, info: di
                 target.status["custom"], target.reasons["custom"] = UNSUPPORTED, f"{type(exc).__name__}: {exc}"[:300]
             else:
                 check_custom(target)
+        if "device" in args.flows:
+            try:
+                target.device = setup_device(server.url, args.users)
+            except Exception as exc:  # a peer without device tracking
+                target.status["device"], target.reasons["device"] = UNSUPPORTED, f"{type(exc).__name__}: {exc}"[:300]
+            else:
+                check_device(target)
         info["flows"] = {flow: {"status": target.status.get(flow), "reason": target.reasons.get(flow, ""),
                                 "wrong_credential_answer": target.refusals.get(flow)} for flow in FLOWS}
         print(f"# {name}: " + ", ".join(f"{f} {s}" for f, s in target.status.items()), flush=True)

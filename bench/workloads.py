@@ -12,6 +12,9 @@ Flows:
             with in-process Define / Create / Verify triggers (bench/custom.py; one login = both)
   user_auth InitiateAuth USER_AUTH with PREFERRED_CHALLENGE PASSWORD and the password (one request),
             through a second client of the pool that allows USER_AUTH
+  device    InitiateAuth USER_PASSWORD_AUTH with a remembered device's key + DEVICE_SRP_AUTH +
+            DEVICE_PASSWORD_VERIFIER, in a pool of its own that tracks devices (bench/device.py;
+            one login = the three requests)
 
 Users are partitioned between worker threads, so no user has two sign-ins in flight (a real
 server's lockout counts attempts before it checks them). A user gets at most
@@ -33,12 +36,14 @@ from typing import Any
 from bench.client import PASSWORD, WRONG_PASSWORD, Conn, Setup, Signer, dumps, error_type
 from bench.custom import CustomSetup
 from bench.custom import login as custom_login
+from bench.device import DeviceSetup
+from bench.device import login as device_login
 from bench.peers import Server
 from bench.srp_client import Ephemeral, SrpProver, ephemerals
 from bench.totp import TotpSetup, wrong_code
 from bench.totp import login as totp_login
 
-FLOWS = ("password", "admin", "srp", "refresh", "wrong", "totp", "custom", "user_auth")
+FLOWS = ("password", "admin", "srp", "refresh", "wrong", "totp", "custom", "user_auth", "device")
 OK, FAKES, UNSUPPORTED, NOT_RUN = "OK", "FAKES", "UNSUPPORTED", "NOT_RUN"
 WRONG_PER_USER = 4  # lockout starts at the 5th failure
 GARBAGE_REFRESH = "eyJjdHkiOiJKV1QiLCJlbmMiOiJBMjU2R0NNIiwiYWxnIjoiUlNBLU9BRVAifQ." + "A" * 342 + ".bench"
@@ -62,6 +67,7 @@ class Target:
     refusals: dict[str, str] = field(default_factory=dict)  # flow → the error a wrong credential got
     totp: TotpSetup | None = None  # the totp workload's pool and users
     custom: CustomSetup | None = None  # the custom workload's pool and users
+    device: DeviceSetup | None = None  # the device workload's pool, users and their devices
 
     @property
     def users(self) -> list[str]:
@@ -194,6 +200,15 @@ def make_login(t: Target, flow: str) -> Login:
             return result if isinstance(result, str) else _tokens(*result)
 
         return totp
+    if flow == "device":
+        assert t.device is not None
+        device_setup, pool = t.device, t.ephemerals
+
+        def device(conn: Conn, user: str, seq: int) -> str | None:
+            result = device_login(device_setup, conn, user, pool[seq % len(pool)])
+            return result if isinstance(result, str) else _tokens(*result)
+
+        return device
     if flow == "custom":
         assert t.custom is not None
         custom_setup = t.custom
@@ -214,6 +229,14 @@ def check_custom(t: Target) -> None:
     setup = t.custom
     _check_second_step(t, "custom", setup.users if setup else [], setup.problems if setup else None, "answer",
                        lambda conn, user, wrong: custom_login(setup, conn, user, wrong=wrong))
+
+
+def check_device(t: Target) -> None:
+    """The device flow is credited only if the device's secret signs in and a wrong one is refused."""
+    setup = t.device
+    _check_second_step(t, "device", setup.users if setup else [], setup.problems if setup else None,
+                       "device secret", lambda conn, user, wrong: device_login(
+                           setup, conn, user, t.ephemerals[0], wrong=wrong))
 
 
 def check_totp(t: Target) -> None:
@@ -407,6 +430,8 @@ def run_workload(t: Target, flow: str, concurrency: int, *, duration: float | No
         users = list(t.totp.users) if flow == "totp" and t.totp is not None else list(t.users)
         if flow == "custom":
             users = list(t.custom.users) if t.custom is not None else []
+        if flow == "device":
+            users = list(t.device.users) if t.device is not None else []
     workers = max(1, min(concurrency, len(users)))
     if flow == "wrong":
         reset_lockouts(t)

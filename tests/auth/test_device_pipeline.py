@@ -6,6 +6,7 @@ user's device. End-to-end tests with real clients are in tests/e2e/test_devices*
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -20,6 +21,7 @@ from userpool.auth.context import AuthCall
 from userpool.crypto import srp
 from userpool.model.entities import SOFTWARE_TOKEN_MFA, DeviceSecret, SoftwareToken
 from userpool.model.errors import NotAuthorizedException, ResourceNotFoundException
+from userpool.triggers.in_process import InProcessInvoker
 
 WRONG = "Incorrect username or password."
 INVALID = "Invalid session for the user."
@@ -253,3 +255,32 @@ def test_source_ip_is_recorded(harness: Harness) -> None:
     with harness.rt.store.read() as tx:
         device = tx.get_device(pool_id, result["AuthenticationResult"]["NewDeviceMetadata"]["DeviceKey"])
     assert device is not None and device.last_ip == "198.51.100.4"
+
+
+EVENTS: list[dict[str, Any]] = []
+
+
+def record_event(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    EVENTS.append(event)
+    return event
+
+
+def test_triggers_see_the_device(harness: Harness) -> None:
+    """PostAuthentication's ``newDeviceUsed`` is true when the sign-in minted a device;
+    PreTokenGeneration's source after device authentication is TokenGeneration_AuthenticateDevice."""
+    EVENTS.clear()
+    rt = replace(harness.rt, triggers=InProcessInvoker({"record": record_event}))
+    h = dataclasses.replace(harness, rt=rt, auth=replace(harness.auth, rt=rt))
+    arn = "arn:aws:lambda:us-east-1:000000000000:function:record"
+    pool_id = h.pool(DeviceConfiguration=REMEMBER,
+                     LambdaConfig={"PostAuthentication": arn, "PreTokenGeneration": arn})
+    client = h.client(pool_id)
+    h.user(pool_id, "ann")
+    metadata = remembered_device(h, pool_id, client)
+    assert [(e["triggerSource"], e["request"].get("newDeviceUsed")) for e in EVENTS] == [
+        ("TokenGeneration_Authentication", None), ("PostAuthentication_Authentication", True)]
+    EVENTS.clear()
+    first = h.initiate(client, USERNAME="ann", PASSWORD="Correct-Horse-9", DEVICE_KEY=metadata["DeviceKey"])
+    device_sign_in(h, client, first, metadata)
+    assert [(e["triggerSource"], e["request"].get("newDeviceUsed")) for e in EVENTS] == [
+        ("TokenGeneration_AuthenticateDevice", None), ("PostAuthentication_Authentication", False)]
