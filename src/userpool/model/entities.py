@@ -371,6 +371,23 @@ class Device:
 
 
 @dataclass(frozen=True)
+class WebAuthnCredential:
+    """A passkey of a user (spec §5.15, §11.4): the credential ID (base64url, as clients send
+    it), the COSE public key, the signature counter, and what ListWebAuthnCredentials shows."""
+
+    pool_id: str
+    username: str
+    credential_id: str
+    public_key: bytes
+    sign_count: int
+    relying_party_id: str
+    created: float
+    friendly_name: str | None = None
+    attachment: str | None = None
+    transports: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class SigningKey:
     """One RSA key of a pool. ``use`` is "id" or "access": the two tokens use different keys."""
 
@@ -409,6 +426,9 @@ class CodePurpose(enum.StrEnum):
     #: A DEVICE_SRP_AUTH challenge waiting for its answer (spec §5.7, §11.2): ``value`` holds the
     #: challenge's sealed session (pycognito answers without the Session), expiring with it.
     DEVICE = "DEVICE"
+    #: A passkey registration started (StartWebAuthnRegistration, spec §11.4): ``value`` holds
+    #: the app client and the challenge; CompleteWebAuthnRegistration spends it.
+    WEBAUTHN_REGISTRATION = "WEBAUTHN_REGISTRATION"
 
 
 @dataclass(frozen=True)

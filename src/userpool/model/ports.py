@@ -25,6 +25,7 @@ from userpool.model.entities import (
     User,
     UserPool,
     VerificationCode,
+    WebAuthnCredential,
 )
 from userpool.model.rate_bucket import Quota
 
@@ -175,7 +176,7 @@ class UserRepo(Protocol):
         ...
 
     def delete_user(self, pool_id: str, username: str) -> None:
-        """Deletes the user with its memberships, refresh tokens, devices, codes and lockout row."""
+        """Deletes the user with its memberships, refresh tokens, devices, passkeys, codes and lockout row."""
         ...
 
     def find_users_by_attribute(
@@ -287,6 +288,27 @@ class DeviceRepo(Protocol):
         ...
 
 
+class PasskeyRepo(Protocol):
+    """Users' passkeys (WebAuthn credentials); a credential ID is unique in a pool."""
+
+    def insert_passkey(self, credential: WebAuthnCredential) -> None:
+        """Raises StoreConflict("passkey") if the credential ID exists in the pool."""
+        ...
+
+    def get_passkey(self, pool_id: str, credential_id: str) -> WebAuthnCredential | None: ...
+
+    def list_passkeys(self, pool_id: str, username: str, limit: int,
+                      after: str | None = None) -> list[WebAuthnCredential]:
+        """The user's passkeys ordered by credential ID, starting after ``after``."""
+        ...
+
+    def set_passkey_sign_count(self, pool_id: str, credential_id: str, sign_count: int) -> None: ...
+
+    def delete_passkey(self, pool_id: str, credential_id: str) -> bool:
+        """Deletes the passkey; False if there was none."""
+        ...
+
+
 class LockoutRepo(Protocol):
     def lock_lockout(self, pool_id: str, key: str) -> LockoutState:
         """Reads the lockout row for update (creating a zero row), holding its lock until commit."""
@@ -355,7 +377,7 @@ class KeyRepo(Protocol):
 
 
 class Tx(PoolRepo, ClientRepo, UserRepo, GroupRepo, TokenRepo, LockoutRepo, LimitRepo, SessionRepo, CodeRepo,
-         KeyRepo, DeviceRepo, Protocol):
+         KeyRepo, DeviceRepo, PasskeyRepo, Protocol):
     """Everything one transaction can read and write."""
 
 

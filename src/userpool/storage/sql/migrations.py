@@ -34,6 +34,7 @@ from userpool.storage.sql.schema import (
     devices,
     ix_lockout_last_attempt,
     metadata,
+    passkeys,
     refresh_tokens,
     schema_version,
     user_attribute_index,
@@ -43,7 +44,7 @@ from userpool.storage.sql.schema import (
 
 Step = Callable[[Connection], None]
 
-LATEST_VERSION = 8
+LATEST_VERSION = 9
 
 _BOX_INFO = "userpool_secret_box"
 
@@ -153,10 +154,15 @@ def _add_refresh_grace(conn: Connection) -> None:
         conn.execute(text("ALTER TABLE refresh_tokens ADD COLUMN grace_until DOUBLE PRECISION"))
 
 
+def _add_passkeys(conn: Connection) -> None:
+    """9: the ``passkeys`` table (WebAuthn credentials, spec §5.15)."""
+    passkeys.create(conn, checkfirst=True)
+
+
 #: ``STEPS[n]`` brings a database at version ``n - 1`` to version ``n`` (n >= 2).
 STEPS: dict[int, Step] = {2: _cut_indexed_values, 3: _add_user_limits, 4: _seal_verifiers_and_index_lockout,
                          5: _add_code_values, 6: _add_user_mfa, 7: _add_devices,
-                         8: _add_refresh_grace}
+                         8: _add_refresh_grace, 9: _add_passkeys}
 
 #: Arbitrary constant naming the migration lock ("userpool" in ASCII).
 _PG_LOCK_KEY = int.from_bytes(b"userpool", "big")

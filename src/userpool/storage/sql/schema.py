@@ -255,6 +255,25 @@ devices = Table(
     Index("ix_devices_created", "created"),
 )
 
+# Passkeys (spec §5.15; version 9): the COSE public key and the signature counter of each.
+passkeys = Table(
+    "passkeys",
+    metadata,
+    Column("pool_id", Key, nullable=False),
+    Column("credential_id", Key, nullable=False),
+    Column("username", Key, nullable=False),
+    Column("public_key", LargeBinary, nullable=False),
+    Column("sign_count", BigInteger, nullable=False),
+    Column("relying_party_id", Text, nullable=False),
+    Column("created", Double, nullable=False),
+    Column("friendly_name", Text, nullable=True),
+    Column("attachment", Text, nullable=True),
+    Column("transports", Text, nullable=False),
+    PrimaryKeyConstraint("pool_id", "credential_id"),
+    _user_fk(),
+    Index("ix_passkeys_user", "pool_id", "username", "credential_id"),
+)
+
 signing_keys = Table(
     "signing_keys",
     metadata,
@@ -273,6 +292,7 @@ POOL_TABLES_CHILD_FIRST = (
     user_attribute_index,
     refresh_tokens,
     devices,
+    passkeys,
     codes,
     lockout,
     user_limits,

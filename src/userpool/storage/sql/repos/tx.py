@@ -7,6 +7,7 @@ from userpool.storage.sql.repos.devices import DeviceRepoMixin
 from userpool.storage.sql.repos.groups import GroupRepoMixin
 from userpool.storage.sql.repos.keys import KeyRepoMixin
 from userpool.storage.sql.repos.limits import LimitRepoMixin
+from userpool.storage.sql.repos.passkeys import PasskeyRepoMixin
 from userpool.storage.sql.repos.pools import ClientRepoMixin, PoolRepoMixin
 from userpool.storage.sql.repos.tokens import SessionRepoMixin, TokenRepoMixin
 from userpool.storage.sql.repos.users import UserRepoMixin
@@ -24,5 +25,6 @@ class SqlTx(
     CodeRepoMixin,
     KeyRepoMixin,
     DeviceRepoMixin,
+    PasskeyRepoMixin,
 ):
     """All repositories of one transaction; valid only inside ``SqlStore.transaction``/``read``."""

@@ -36,6 +36,7 @@ from userpool.storage.sql.schema import (
     devices,
     lockout,
     memberships,
+    passkeys,
     refresh_tokens,
     user_attribute_index,
     users,
@@ -116,7 +117,7 @@ class UserRepoMixin(TxBase):
         self._write(_SET_REVOKED_AT, {"pool_id": pool_id, "username": username, "at": at})
 
     def delete_user(self, pool_id: str, username: str) -> None:
-        for table in (memberships, refresh_tokens, devices, codes, _idx):
+        for table in (memberships, refresh_tokens, devices, passkeys, codes, _idx):
             self._conn.execute(delete(table).where(table.c.pool_id == pool_id, table.c.username == username))
         self._conn.execute(delete(lockout).where(lockout.c.pool_id == pool_id, lockout.c.key == username))
         self._conn.execute(delete(users).where(users.c.pool_id == pool_id, users.c.username == username))
