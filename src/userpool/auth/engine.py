@@ -24,6 +24,7 @@ from userpool.auth.challenges.select_mfa_type import SelectMfaTypeChallenge
 from userpool.auth.challenges.sms_mfa import SmsMfaChallenge
 from userpool.auth.challenges.sms_otp import SmsOtpChallenge
 from userpool.auth.challenges.software_token_mfa import SoftwareTokenMfaChallenge
+from userpool.auth.challenges.web_authn import WebAuthnChallenge
 from userpool.auth.context import AuthCall, FlowContext
 from userpool.auth.flows.admin_user_password_auth import AdminUserPasswordAuthFlow
 from userpool.auth.flows.base import AuthFlow
@@ -51,14 +52,13 @@ CHALLENGES: dict[str, Challenge] = {
         NewPasswordRequiredChallenge(), PasswordVerifierChallenge(), SmsMfaChallenge(), SoftwareTokenMfaChallenge(),
         EmailOtpChallenge(), SelectMfaTypeChallenge(), MfaSetupChallenge(), CustomChallenge(),
         DeviceSrpAuthChallenge(), DevicePasswordVerifierChallenge(), SelectChallenge(), SmsOtpChallenge(),
+        WebAuthnChallenge(),
     )
 }
 
 # Every AuthFlowType of the model is above, and every ChallengeNameType either above or listed
 # here with the reason; a test keeps them in step with botocore's model.
-NOT_YET_CHALLENGES = {
-    "WEB_AUTHN": "passkeys",
-}
+NOT_YET_CHALLENGES: dict[str, str] = {}
 #: The device steps check DEVICE_KEY themselves: it is what they answer for.
 DEVICE_CHALLENGES = frozenset({device_step.DEVICE_SRP_AUTH, device_step.DEVICE_PASSWORD_VERIFIER})
 NEVER_ISSUED = {

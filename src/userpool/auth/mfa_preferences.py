@@ -10,7 +10,7 @@ from typing import Any
 
 from userpool.auth.account import _caller, _locked, authenticated
 from userpool.auth.runtime import AuthRuntime
-from userpool.directory import first_factors, mfa, mfa_preferences
+from userpool.directory import first_factors, mfa, mfa_preferences, passkeys
 
 
 def set_user_mfa_preference(auth: AuthRuntime, body: Mapping[str, Any]) -> dict[str, Any]:
@@ -38,10 +38,11 @@ def get_user_auth_factors(auth: AuthRuntime, body: Mapping[str, Any]) -> dict[st
     (``first_factors.configured``: PASSWORD, EMAIL_OTP, SMS_OTP, WEB_AUTHN)."""
     with auth.rt.store.read() as tx:
         caller = authenticated(auth, tx, body)
+        has_passkeys = passkeys.has_passkeys(tx, caller.pool, caller.user)
     settings = mfa.settings_output(caller.user)
     settings.pop("MFAOptions", None)  # not a member of GetUserAuthFactorsResponse
     return {
         "Username": caller.user.username,
         **settings,
-        "ConfiguredUserAuthFactors": first_factors.configured(caller.user, passkeys=False),
+        "ConfiguredUserAuthFactors": first_factors.configured(caller.user, passkeys=has_passkeys),
     }

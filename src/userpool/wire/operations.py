@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from userpool.auth import account, devices, mfa_preferences, sign_up_session, software_token
+from userpool.auth import account, devices, mfa_preferences, passkeys, sign_up_session, software_token
 from userpool.auth.runtime import AuthRuntime
 from userpool.directory import clients, groups, pool_mfa, pools, signup, users
 from userpool.directory import devices as directory_devices
@@ -106,6 +106,10 @@ ACCOUNT: dict[str, Callable[[AuthRuntime, Body], dict[str, Any]]] = {
     "ListDevices": devices.list_devices,
     "UpdateDeviceStatus": devices.update_device_status,
     "ForgetDevice": devices.forget_device,
+    "StartWebAuthnRegistration": passkeys.start_web_authn_registration,
+    "CompleteWebAuthnRegistration": passkeys.complete_web_authn_registration,
+    "ListWebAuthnCredentials": passkeys.list_web_authn_credentials,
+    "DeleteWebAuthnCredential": passkeys.delete_web_authn_credential,
     "SignUp": sign_up_session.sign_up,
     "ConfirmSignUp": sign_up_session.confirm_sign_up,
 }

@@ -10,7 +10,8 @@ AdminInitiateAuth with ``ALLOW_USER_AUTH``.
   check (lockout, decoy work for unknown users, PreAuthentication, user migration), PASSWORD_SRP
   answers USER_SRP_AUTH's PASSWORD_VERIFIER, EMAIL_OTP and SMS_OTP send a code through the MFA
   challenge machinery (single use, bound to the session, three answers per session, the user's
-  hourly allowance) and, answered, skip MFA (§3.5 step 7). Then the common pipeline (next_step).
+  hourly allowance) and, answered, skip MFA (§3.5 step 7); WEB_AUTHN asks for a passkey assertion
+  (``directory.passkeys``, ``challenges/web_authn``). Then the common pipeline (next_step).
 - The server never issues PASSWORD or PASSWORD_SRP as a ChallengeName (§11.3).
 """
 
@@ -28,7 +29,7 @@ from userpool.auth.flows.user_srp_auth import password_verifier_challenge
 from userpool.auth.next_step import issue
 from userpool.auth.session import AuthSession, new_session, seal, spend
 from userpool.auth.sign_up_session import sign_in as sign_in_from_sign_up
-from userpool.directory import first_factors, messages
+from userpool.directory import first_factors, messages, passkeys
 from userpool.directory.client_auth import check_secret_hash
 from userpool.model.entities import User
 from userpool.model.errors import (
@@ -64,7 +65,7 @@ class UserAuthFlow(AuthFlow):
         preferred = ctx.optional("PREFERRED_CHALLENGE")
         if user is None:
             return _unknown(ctx, typed, preferred)
-        choices = first_factors.available(ctx.pool, user, passkeys=False)
+        choices = first_factors.available(ctx.pool, user, passkeys=_has_passkeys(ctx, user))
         if preferred is not None and preferred in choices:
             return begin(ctx, user, typed, preferred, choices, None)
         return select_challenge(ctx, user, typed, choices)
@@ -124,6 +125,8 @@ def begin(ctx: FlowContext, user: User | None, typed: str, choice: str, choices:
         challenge = password_verifier_challenge(ctx, typed, srp_a, flow=USER_AUTH)
         _spend(ctx, answered)
         return challenge
+    if choice == first_factors.WEB_AUTHN and user is not None:
+        return web_authn_challenge(ctx, user, typed, choices, answered)
     if choice in CODE_FACTORS and user is not None:
         sign_in_triggers.pre_authentication(ctx, user, typed)
         with ctx.auth.rt.store.transaction() as tx:
@@ -134,12 +137,34 @@ def begin(ctx: FlowContext, user: User | None, typed: str, choice: str, choices:
     raise InvalidParameterException(f"The challenge {choice} is not available for this user.")
 
 
-def _session(ctx: FlowContext, user: User | None, typed: str, challenge: str, choices: list[str]) -> AuthSession:
+def web_authn_challenge(ctx: FlowContext, user: User, typed: str, choices: list[str],
+                        answered: AuthSession | None) -> dict[str, Any]:
+    """WEB_AUTHN (§5.15, §11.4): ``CREDENTIAL_REQUEST_OPTIONS`` for the user's passkeys; the
+    session carries the challenge, and the other choices (its Session may still be answered with
+    SELECT_CHALLENGE to switch factor, §11.3)."""
+    sign_in_triggers.pre_authentication(ctx, user, typed)
+    with ctx.auth.rt.store.read() as tx:
+        options, state = passkeys.assertion_options(ctx.auth.rt, tx, ctx.pool, user)
+    session = _session(ctx, user, typed, first_factors.WEB_AUTHN, choices, webauthn=state)
+    _spend(ctx, answered)
+    return {"ChallengeName": first_factors.WEB_AUTHN, "ChallengeParameters": {"CREDENTIAL_REQUEST_OPTIONS": options},
+            "Session": seal(ctx.auth, session)}
+
+
+def _has_passkeys(ctx: FlowContext, user: User) -> bool:
+    if not passkeys.configured(ctx.pool):
+        return False
+    with ctx.auth.rt.store.read() as tx:
+        return passkeys.has_passkeys(tx, ctx.pool, user)
+
+
+def _session(ctx: FlowContext, user: User | None, typed: str, challenge: str, choices: list[str],
+             **extra: Any) -> AuthSession:
     return new_session(
         ctx.auth, pool_id=ctx.pool.id, client_id=ctx.client.client_id,
         username=user.username if user is not None else typed, challenge=challenge, flow=USER_AUTH,
         lifetime=ctx.client.auth_session_validity_seconds,
-        data={"choices": choices, "typed": typed, "unknown": user is None},
+        data={"choices": choices, "typed": typed, "unknown": user is None, **extra},
     )
 
 

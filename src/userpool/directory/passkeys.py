@@ -1,0 +1,270 @@
+"""Passkeys (WebAuthn, spec §5.15, §11.4): registration, listing and deletion of a user's
+credentials, and the request options and assertion check of USER_AUTH's WEB_AUTHN challenge.
+
+The WebAuthn checks are py_webauthn's (W3C WebAuthn Level 3 §7.1 / §7.2): challenge, origin,
+rpIdHash, user presence, user verification when the pool requires it (``UserVerification``
+"required"), signature, and the signature counter, which must grow unless the authenticator keeps
+none (both zero): a counter that goes backwards is a cloned authenticator and is refused.
+
+Configuration: the pool's ``WebAuthnConfiguration.RelyingPartyId`` (required: this server has no
+user-pool domain to default to — WebAuthnConfigurationMissingException otherwise) and
+``UserVerification``; passkeys need WEB_AUTHN among the pool's AllowedFirstAuthFactors
+(WebAuthnNotEnabledException). Allowed origins: ``https://`` on the relying party's domain or a
+subdomain of it (any port), and, when the relying party is ``localhost``, ``http://localhost`` and
+``http://127.0.0.1`` on any port (browsers treat those as secure contexts).
+
+A registration's challenge is kept in a ``codes`` row (purpose WEBAUTHN_REGISTRATION) with the app
+client that asked for it, for five minutes; CompleteWebAuthnRegistration spends it, right or wrong.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from webauthn import (
+    generate_authentication_options,
+    generate_registration_options,
+    options_to_json,
+    verify_authentication_response,
+    verify_registration_response,
+)
+from webauthn.helpers import base64url_to_bytes, bytes_to_base64url, exceptions
+from webauthn.helpers.structs import (
+    AuthenticatorSelectionCriteria,
+    PublicKeyCredentialDescriptor,
+    ResidentKeyRequirement,
+    UserVerificationRequirement,
+)
+
+from userpool.directory import first_factors, pagination
+from userpool.directory.runtime import Runtime
+from userpool.model.entities import CodePurpose, User, UserPool, VerificationCode, WebAuthnCredential
+from userpool.model.errors import (
+    InvalidParameterException,
+    ResourceNotFoundException,
+    StoreConflict,
+    WebAuthnChallengeNotFoundException,
+    WebAuthnClientMismatchException,
+    WebAuthnConfigurationMissingException,
+    WebAuthnCredentialNotSupportedException,
+    WebAuthnNotEnabledException,
+    WebAuthnOriginNotAllowedException,
+    WebAuthnRelyingPartyMismatchException,
+)
+from userpool.model.ports import Tx
+
+#: How long a registration may take, and the ``timeout`` the options announce (ms).
+REGISTRATION_SECONDS = 300.0
+TIMEOUT_MS = 180_000
+LIST_LIMIT = 20
+
+
+def configured(pool: UserPool) -> bool:
+    """Whether the pool offers passkeys: WEB_AUTHN allowed and a relying party configured."""
+    return first_factors.WEB_AUTHN in first_factors.allowed(pool) and bool(_settings(pool).get("RelyingPartyId"))
+
+
+def require_enabled(pool: UserPool) -> tuple[str, bool]:
+    """The relying party ID and whether user verification is required; Cognito's errors when the
+    pool does not offer passkeys."""
+    if first_factors.WEB_AUTHN not in first_factors.allowed(pool):
+        raise WebAuthnNotEnabledException("Passkeys are not enabled for this user pool: AllowedFirstAuthFactors "
+                                          "does not include WEB_AUTHN.")
+    settings = _settings(pool)
+    rp_id = settings.get("RelyingPartyId")
+    if not rp_id:
+        raise WebAuthnConfigurationMissingException("The user pool has no WebAuthnConfiguration RelyingPartyId.")
+    return str(rp_id), settings.get("UserVerification") == "required"
+
+
+def has_passkeys(tx: Tx, pool: UserPool, user: User) -> bool:
+    return configured(pool) and bool(tx.list_passkeys(pool.id, user.username, 1))
+
+
+def user_handle(user: User) -> bytes:
+    """``user.id`` of the credentials: the user's ``sub`` (opaque, stable, no personal data)."""
+    return user.sub.encode()
+
+
+# --- registration ---------------------------------------------------------------------------
+
+
+def start_registration(rt: Runtime, tx: Tx, pool: UserPool, user: User, client_id: str) -> dict[str, Any]:
+    """StartWebAuthnRegistration's ``CredentialCreationOptions`` (a JSON object, §11.4); the
+    challenge is kept for ``REGISTRATION_SECONDS``, bound to the client that asked."""
+    rp_id, uv_required = require_enabled(pool)
+    challenge = rt.random.bytes(32)
+    existing = tx.list_passkeys(pool.id, user.username, 100)
+    options = generate_registration_options(
+        rp_id=rp_id, rp_name=pool.name, user_id=user_handle(user), user_name=_display_name(user),
+        user_display_name=_display_name(user), challenge=challenge, timeout=TIMEOUT_MS,
+        authenticator_selection=AuthenticatorSelectionCriteria(
+            resident_key=ResidentKeyRequirement.REQUIRED,
+            user_verification=UserVerificationRequirement.REQUIRED if uv_required
+            else UserVerificationRequirement.PREFERRED),
+        exclude_credentials=[PublicKeyCredentialDescriptor(id=base64url_to_bytes(c.credential_id))
+                             for c in existing],
+    )
+    now = rt.clock.now()
+    tx.put_code(VerificationCode(pool.id, user.username, CodePurpose.WEBAUTHN_REGISTRATION, b"", now,
+                                 now + REGISTRATION_SECONDS, value=f"{client_id} {bytes_to_base64url(challenge)}"))
+    return {"CredentialCreationOptions": json.loads(options_to_json(options))}
+
+
+def complete_registration(rt: Runtime, tx: Tx, pool: UserPool, user: User, client_id: str,
+                          credential: Any) -> dict[str, Any]:
+    """CompleteWebAuthnRegistration: the attestation verified against the challenge this client
+    started, and the credential stored. The started registration is spent either way."""
+    rp_id, uv_required = require_enabled(pool)
+    pending = tx.get_code(pool.id, user.username, CodePurpose.WEBAUTHN_REGISTRATION)
+    if pending is None or pending.expires_at <= rt.clock.now() or not pending.value:
+        raise WebAuthnChallengeNotFoundException("The registration has expired or was never started.")
+    started_by, _, challenge = pending.value.partition(" ")
+    tx.delete_code(pool.id, user.username, CodePurpose.WEBAUTHN_REGISTRATION)
+    if started_by != client_id:
+        raise WebAuthnClientMismatchException("The registration was started by another app client.")
+    if not isinstance(credential, Mapping):
+        raise InvalidParameterException("Credential must be a RegistrationResponseJSON object.")
+    origin = _origin(credential, rp_id)
+    if origin is None:
+        raise WebAuthnOriginNotAllowedException("The credential's origin is not allowed for the relying party.")
+    try:
+        verified = verify_registration_response(
+            credential=dict(credential), expected_challenge=base64url_to_bytes(challenge), expected_rp_id=rp_id,
+            expected_origin=origin, require_user_verification=uv_required)
+    except exceptions.InvalidRegistrationResponse as error:
+        raise _registration_error(str(error)) from None
+    except (exceptions.WebAuthnException, ValueError, KeyError, TypeError):
+        raise InvalidParameterException("Credential is not a valid registration response.") from None
+    credential_id = bytes_to_base64url(verified.credential_id)
+    response = credential.get("response")
+    listed = response.get("transports") if isinstance(response, Mapping) else None
+    transports = tuple(t for t in (listed if isinstance(listed, list) else []) if isinstance(t, str))[:8]
+    attachment = credential.get("authenticatorAttachment")
+    try:
+        tx.insert_passkey(WebAuthnCredential(
+            pool_id=pool.id, username=user.username, credential_id=credential_id,
+            public_key=verified.credential_public_key, sign_count=verified.sign_count, relying_party_id=rp_id,
+            created=rt.clock.now(), friendly_name=_friendly_name(verified.aaguid),
+            attachment=attachment if isinstance(attachment, str) else None, transports=transports))
+    except StoreConflict:
+        raise WebAuthnCredentialNotSupportedException("This credential is registered already.") from None
+    return {}
+
+
+def _registration_error(message: str) -> Exception:
+    if "RP ID" in message:
+        return WebAuthnRelyingPartyMismatchException("The credential is for another relying party.")
+    if "challenge" in message:
+        return WebAuthnChallengeNotFoundException("The credential answers another challenge.")
+    if "verif" in message or "present" in message:
+        return WebAuthnCredentialNotSupportedException(message)
+    return InvalidParameterException(f"Credential is not a valid registration response: {message}")
+
+
+# --- listing and deletion -------------------------------------------------------------------
+
+
+def listing(tx: Tx, pool: UserPool, user: User, body: Mapping[str, Any]) -> dict[str, Any]:
+    """ListWebAuthnCredentials: ``MaxResults`` per page (at most 20), ``NextToken``."""
+    limit = pagination.page_limit(body.get("MaxResults"), LIST_LIMIT, LIST_LIMIT)
+    found = tx.list_passkeys(pool.id, user.username, limit + 1, pagination.decode(body.get("NextToken")))
+    return pagination.page(found, limit, lambda c: c.credential_id, "Credentials", "NextToken", _description)
+
+
+def delete(tx: Tx, pool: UserPool, user: User, credential_id: str) -> dict[str, Any]:
+    """DeleteWebAuthnCredential: only the caller's own credential."""
+    found = tx.get_passkey(pool.id, credential_id)
+    if found is None or found.username != user.username:
+        raise ResourceNotFoundException("Credential not found.")
+    tx.delete_passkey(pool.id, credential_id)
+    return {}
+
+
+def _description(credential: WebAuthnCredential) -> dict[str, Any]:
+    out: dict[str, Any] = {"CredentialId": credential.credential_id, "RelyingPartyId": credential.relying_party_id,
+                           "CreatedAt": credential.created, "AuthenticatorTransports": list(credential.transports)}
+    if credential.friendly_name:
+        out["FriendlyCredentialName"] = credential.friendly_name
+    if credential.attachment:
+        out["AuthenticatorAttachment"] = credential.attachment
+    return out
+
+
+# --- sign-in (USER_AUTH's WEB_AUTHN) --------------------------------------------------------
+
+
+def assertion_options(rt: Runtime, tx: Tx, pool: UserPool, user: User) -> tuple[str, dict[str, Any]]:
+    """``CREDENTIAL_REQUEST_OPTIONS`` (a JSON string, §11.4) for the user's passkeys, and the state
+    the WEB_AUTHN session must carry (challenge, relying party, user verification)."""
+    rp_id, uv_required = require_enabled(pool)
+    challenge = rt.random.bytes(32)
+    credentials = tx.list_passkeys(pool.id, user.username, 100)
+    options = generate_authentication_options(
+        rp_id=rp_id, challenge=challenge, timeout=TIMEOUT_MS,
+        allow_credentials=[PublicKeyCredentialDescriptor(id=base64url_to_bytes(c.credential_id))
+                           for c in credentials],
+        user_verification=UserVerificationRequirement.REQUIRED if uv_required
+        else UserVerificationRequirement.PREFERRED)
+    return options_to_json(options), {"challenge": bytes_to_base64url(challenge), "rp_id": rp_id,
+                                      "uv": uv_required}
+
+
+def verify_assertion(tx: Tx, pool: UserPool, user: User, state: Mapping[str, Any], credential_json: str) -> bool | None:
+    """Checks a WEB_AUTHN answer against ``state`` (``assertion_options``) and one of ``user``'s
+    passkeys; on success stores the new counter and returns whether the user was verified (UV);
+    None for any failure (the caller answers NotAuthorizedException)."""
+    try:
+        credential = json.loads(credential_json)
+        if not isinstance(credential, dict):
+            return None
+        stored = tx.get_passkey(pool.id, str(credential.get("id") or ""))
+        if stored is None or stored.username != user.username:
+            return None
+        origin = _origin(credential, str(state["rp_id"]))
+        if origin is None:
+            return None
+        verified = verify_authentication_response(
+            credential=credential, expected_challenge=base64url_to_bytes(str(state["challenge"])),
+            expected_rp_id=str(state["rp_id"]), expected_origin=origin, credential_public_key=stored.public_key,
+            credential_current_sign_count=stored.sign_count, require_user_verification=bool(state.get("uv")))
+    except (exceptions.WebAuthnException, ValueError, KeyError, TypeError):
+        return None
+    tx.set_passkey_sign_count(pool.id, stored.credential_id, verified.new_sign_count)
+    return bool(verified.user_verified)
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def _settings(pool: UserPool) -> Mapping[str, Any]:
+    settings = pool.config.get("WebAuthnConfiguration")
+    return settings if isinstance(settings, Mapping) else {}
+
+
+def _origin(credential: Mapping[str, Any], rp_id: str) -> str | None:
+    """The origin in the credential's clientDataJSON, when it may sign in for ``rp_id``."""
+    try:
+        response = credential["response"]
+        client_data = json.loads(base64url_to_bytes(str(response["clientDataJSON"])))
+        origin = str(client_data["origin"])
+        parts = urlsplit(origin)
+        host = (parts.hostname or "").lower()
+    except (KeyError, TypeError, ValueError):
+        return None
+    if parts.scheme == "https" and (host == rp_id or host.endswith("." + rp_id)):
+        return origin
+    if parts.scheme == "http" and rp_id == "localhost" and host in ("localhost", "127.0.0.1"):
+        return origin
+    return None
+
+
+def _display_name(user: User) -> str:
+    return user.attributes.get("email") or user.attributes.get("preferred_username") or user.username
+
+
+def _friendly_name(aaguid: str) -> str | None:
+    return None if not aaguid or aaguid == "00000000-0000-0000-0000-000000000000" else f"Authenticator {aaguid}"

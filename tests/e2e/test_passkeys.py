@@ -1,0 +1,176 @@
+"""Passkeys (issue 14 item 3) through boto3, with a software authenticator
+(bench/soft_authenticator.py) so every refusal is precise: registration (Start / Complete),
+listing and deletion, USER_AUTH sign-in with WEB_AUTHN (preferred and chosen), the MFA rule of
+FactorConfiguration, and the forgeries — another user's credential, a replayed assertion, a wrong
+origin or relying party, no user verification when it is required, a cloned authenticator, a
+registration replayed or completed by another client. The real browser is in
+tests/browser/test_passkeys_chromium.py."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from bench.soft_authenticator import SoftAuthenticator
+
+from tests.e2e.conftest import PASSWORD
+
+ORIGIN = "https://app.example.com"
+FLOWS = ["ALLOW_USER_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+
+
+def passkey_pool(idp: Any, make_pool: Any, *, uv: str = "required", factor: str = "SINGLE_FACTOR") -> str:
+    pool_id = str(make_pool(Policies={"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "WEB_AUTHN"]}}))
+    idp.set_user_pool_mfa_config(UserPoolId=pool_id, WebAuthnConfiguration={
+        "RelyingPartyId": "example.com", "UserVerification": uv, "FactorConfiguration": factor})
+    return pool_id
+
+
+def access_token(idp: Any, client: dict[str, Any], username: str = "ann") -> str:
+    done = idp.initiate_auth(ClientId=client["ClientId"], AuthFlow="USER_PASSWORD_AUTH",
+                             AuthParameters={"USERNAME": username, "PASSWORD": PASSWORD})
+    return str(done["AuthenticationResult"]["AccessToken"])
+
+
+def register(idp: Any, access: str, authenticator: SoftAuthenticator, **misbehave: Any) -> None:
+    options = idp.start_web_authn_registration(AccessToken=access)["CredentialCreationOptions"]
+    idp.complete_web_authn_registration(AccessToken=access, Credential=authenticator.register(options, **misbehave))
+
+
+def web_authn_challenge(idp: Any, client: dict[str, Any], username: str = "ann") -> dict[str, Any]:
+    challenge = idp.initiate_auth(ClientId=client["ClientId"], AuthFlow="USER_AUTH",
+                                  AuthParameters={"USERNAME": username, "PREFERRED_CHALLENGE": "WEB_AUTHN"})
+    assert challenge["ChallengeName"] == "WEB_AUTHN", challenge
+    return dict(challenge)
+
+
+def answer(idp: Any, client: dict[str, Any], challenge: dict[str, Any], credential: str,
+           username: str = "ann") -> dict[str, Any]:
+    return dict(idp.respond_to_auth_challenge(ClientId=client["ClientId"], ChallengeName="WEB_AUTHN",
+                                              Session=challenge["Session"],
+                                              ChallengeResponses={"USERNAME": username, "CREDENTIAL": credential}))
+
+
+def test_register_list_sign_in_delete(idp: Any, make_pool: Any, make_client: Any, make_user: Any,
+                                      expect_error: Any) -> None:
+    pool_id = passkey_pool(idp, make_pool)
+    client = make_client(pool_id, ExplicitAuthFlows=FLOWS)
+    make_user(pool_id, "ann")
+    access = access_token(idp, client)
+    phone = SoftAuthenticator(ORIGIN)
+    options = idp.start_web_authn_registration(AccessToken=access)["CredentialCreationOptions"]
+    assert options["rp"]["id"] == "example.com" and options["challenge"] and options["user"]["id"]
+    assert options["authenticatorSelection"]["userVerification"] == "required"
+    idp.complete_web_authn_registration(AccessToken=access, Credential=phone.register(options))
+    listed = idp.list_web_authn_credentials(AccessToken=access)["Credentials"]
+    assert [c["RelyingPartyId"] for c in listed] == ["example.com"]
+    assert listed[0]["AuthenticatorTransports"] == ["internal"] and listed[0]["AuthenticatorAttachment"] == "platform"
+    assert idp.get_user_auth_factors(AccessToken=access)["ConfiguredUserAuthFactors"] == ["PASSWORD", "WEB_AUTHN"]
+    offered = idp.initiate_auth(ClientId=client["ClientId"], AuthFlow="USER_AUTH", AuthParameters={"USERNAME": "ann"})
+    assert offered["AvailableChallenges"] == ["PASSWORD", "PASSWORD_SRP", "WEB_AUTHN"]
+    challenge = web_authn_challenge(idp, client)
+    request = json.loads(challenge["ChallengeParameters"]["CREDENTIAL_REQUEST_OPTIONS"])
+    assert request["rpId"] == "example.com" and request["userVerification"] == "required"
+    assert [c["id"] for c in request["allowCredentials"]] == [listed[0]["CredentialId"]]
+    tokens = answer(idp, client, challenge, phone.assert_(request))["AuthenticationResult"]
+    assert idp.get_user(AccessToken=tokens["AccessToken"])["Username"] == "ann"
+    # chosen at SELECT_CHALLENGE (Amplify answers ANSWER=WEB_AUTHN without a credential, §11.3)
+    chosen = idp.respond_to_auth_challenge(ClientId=client["ClientId"], ChallengeName="SELECT_CHALLENGE",
+                                           Session=offered["Session"],
+                                           ChallengeResponses={"USERNAME": "ann", "ANSWER": "WEB_AUTHN"})
+    assert chosen["ChallengeName"] == "WEB_AUTHN"
+    assert answer(idp, client, chosen, phone.assert_(chosen["ChallengeParameters"]["CREDENTIAL_REQUEST_OPTIONS"]))
+    with expect_error("ResourceNotFoundException"):
+        idp.delete_web_authn_credential(AccessToken=access, CredentialId="bm90LW1pbmU")
+    idp.delete_web_authn_credential(AccessToken=access, CredentialId=listed[0]["CredentialId"])
+    assert idp.list_web_authn_credentials(AccessToken=access)["Credentials"] == []
+    offered = idp.initiate_auth(ClientId=client["ClientId"], AuthFlow="USER_AUTH", AuthParameters={"USERNAME": "ann"})
+    assert "WEB_AUTHN" not in offered["AvailableChallenges"]
+
+
+def test_forged_assertions_are_refused(idp: Any, make_pool: Any, make_client: Any, make_user: Any,
+                                       expect_error: Any) -> None:
+    pool_id = passkey_pool(idp, make_pool)
+    client = make_client(pool_id, ExplicitAuthFlows=FLOWS)
+    make_user(pool_id, "ann")
+    make_user(pool_id, "bob")
+    ann_key, bob_key = SoftAuthenticator(ORIGIN), SoftAuthenticator(ORIGIN)
+    register(idp, access_token(idp, client, "ann"), ann_key)
+    register(idp, access_token(idp, client, "bob"), bob_key)
+    wrong = "Incorrect username or password."
+
+    def refused(make: Any) -> None:
+        challenge = web_authn_challenge(idp, client)
+        request = challenge["ChallengeParameters"]["CREDENTIAL_REQUEST_OPTIONS"]
+        with expect_error("NotAuthorizedException", wrong):
+            answer(idp, client, challenge, make(request))
+
+    refused(lambda request: bob_key.assert_(request, passkey=bob_key.passkeys[0]))  # another user's credential
+    refused(lambda request: ann_key.assert_(request, origin="https://evil.example.net"))  # wrong origin
+    refused(lambda request: ann_key.assert_(request, rp_id="evil.example.net"))  # wrong relying party
+    refused(lambda request: ann_key.assert_(request, uv=False))  # user verification required
+    refused(lambda request: ann_key.assert_(json.dumps({**json.loads(request), "challenge": "AAAA"})))  # stale
+    # a right assertion, replayed: the session is single use, and its challenge died with it
+    challenge = web_authn_challenge(idp, client)
+    credential = ann_key.assert_(challenge["ChallengeParameters"]["CREDENTIAL_REQUEST_OPTIONS"], counter=50)
+    assert answer(idp, client, challenge, credential)["AuthenticationResult"]
+    with expect_error("NotAuthorizedException"):
+        answer(idp, client, challenge, credential)
+    # a cloned authenticator: its counter goes back
+    refused(lambda request: ann_key.assert_(request, counter=10))
+    ok = web_authn_challenge(idp, client)
+    assert answer(idp, client, ok, ann_key.assert_(ok["ChallengeParameters"]["CREDENTIAL_REQUEST_OPTIONS"],
+                                                   counter=51))["AuthenticationResult"]
+
+
+def test_registration_misuse(idp: Any, make_pool: Any, make_client: Any, make_user: Any, expect_error: Any) -> None:
+    pool_id = passkey_pool(idp, make_pool)
+    client = make_client(pool_id, ExplicitAuthFlows=FLOWS)
+    other = make_client(pool_id, ExplicitAuthFlows=FLOWS)
+    make_user(pool_id, "ann")
+    access = access_token(idp, client)
+    phone = SoftAuthenticator(ORIGIN)
+    with expect_error("WebAuthnChallengeNotFoundException"):  # nothing started
+        idp.complete_web_authn_registration(AccessToken=access, Credential=phone.register(
+            {"rp": {"id": "example.com"}, "user": {"id": "dXNlcg"}, "challenge": "AAAA"}))
+    options = idp.start_web_authn_registration(AccessToken=access)["CredentialCreationOptions"]
+    with expect_error("WebAuthnClientMismatchException"):  # completed through another app client
+        idp.complete_web_authn_registration(AccessToken=access_token(idp, other), Credential=phone.register(options))
+    for misbehave, error in (({"origin": "https://evil.example.net"}, "WebAuthnOriginNotAllowedException"),
+                             ({"rp_id": "evil.example.net"}, "WebAuthnRelyingPartyMismatchException"),
+                             ({"uv": False}, "WebAuthnCredentialNotSupportedException")):
+        options = idp.start_web_authn_registration(AccessToken=access)["CredentialCreationOptions"]
+        with expect_error(error):
+            idp.complete_web_authn_registration(AccessToken=access, Credential=phone.register(options, **misbehave))
+    options = idp.start_web_authn_registration(AccessToken=access)["CredentialCreationOptions"]
+    credential = phone.register(options)
+    idp.complete_web_authn_registration(AccessToken=access, Credential=credential)
+    with expect_error("WebAuthnChallengeNotFoundException"):  # a registration is completed once
+        idp.complete_web_authn_registration(AccessToken=access, Credential=credential)
+    assert len(idp.list_web_authn_credentials(AccessToken=access)["Credentials"]) == 1
+    no_passkeys = make_pool()
+    plain = make_client(no_passkeys, ExplicitAuthFlows=FLOWS)
+    make_user(no_passkeys, "ann")
+    with expect_error("WebAuthnNotEnabledException"):
+        idp.start_web_authn_registration(AccessToken=access_token(idp, plain))
+
+
+@pytest.mark.parametrize(("factor", "mfa_after"), [("SINGLE_FACTOR", True), ("MULTI_FACTOR_WITH_USER_VERIFICATION",
+                                                                              False)])
+def test_passkey_and_mfa(factor: str, mfa_after: bool, idp: Any, make_pool: Any, make_client: Any,
+                         make_user: Any) -> None:
+    """A passkey with user verification satisfies MFA only under MULTI_FACTOR_WITH_USER_VERIFICATION."""
+    pool_id = passkey_pool(idp, make_pool, factor=factor)
+    client = make_client(pool_id, ExplicitAuthFlows=FLOWS)
+    make_user(pool_id, "ann", email="ann@example.com", email_verified="true")
+    phone = SoftAuthenticator(ORIGIN)
+    register(idp, access_token(idp, client), phone)
+    idp.set_user_pool_mfa_config(UserPoolId=pool_id, MfaConfiguration="ON",
+                                 EmailMfaConfiguration={"Message": "Code {####}", "Subject": "Code"})
+    idp.admin_set_user_mfa_preference(UserPoolId=pool_id, Username="ann",
+                                      EmailMfaSettings={"Enabled": True, "PreferredMfa": True})
+    challenge = web_authn_challenge(idp, client)
+    request = challenge["ChallengeParameters"]["CREDENTIAL_REQUEST_OPTIONS"]
+    result = answer(idp, client, challenge, phone.assert_(request))
+    assert (result.get("ChallengeName") == "EMAIL_OTP") is mfa_after, result
