@@ -21,6 +21,7 @@ from bench.client import setup_pool
 from bench.custom import setup_custom
 from bench.device import setup_device
 from bench.long import run_long
+from bench.passkey import setup_passkeys
 from bench.peers import BENCH_DIR, PeerUnavailable, Servers, postgres_reachable
 from bench.totp import PER_USER_FACTOR, setup_totp
 from bench.workloads import (
@@ -32,6 +33,7 @@ from bench.workloads import (
     check_device,
     check_flows,
     check_totp,
+    check_web_authn,
     make_target,
     run_workload,
 )
@@ -129,6 +131,14 @@ def bench_server(servers: Servers, name: str, args: argparse.Namespace, info: di
                 target.status["custom"], target.reasons["custom"] = UNSUPPORTED, f"{type(exc).__name__}: {exc}"[:300]
             else:
                 check_custom(target)
+        if "web_authn" in args.flows:
+            try:
+                target.passkeys = setup_passkeys(server.url, args.users)
+            except Exception as exc:  # a peer without passkeys
+                target.status["web_authn"] = UNSUPPORTED
+                target.reasons["web_authn"] = f"{type(exc).__name__}: {exc}"[:300]
+            else:
+                check_web_authn(target)
         if "device" in args.flows:
             try:
                 target.device = setup_device(server.url, args.users)

@@ -12,6 +12,9 @@ Flows:
             with in-process Define / Create / Verify triggers (bench/custom.py; one login = both)
   user_auth InitiateAuth USER_AUTH with PREFERRED_CHALLENGE PASSWORD and the password (one request),
             through a second client of the pool that allows USER_AUTH
+  web_authn InitiateAuth USER_AUTH with PREFERRED_CHALLENGE WEB_AUTHN + RespondToAuthChallenge with a
+            software authenticator's assertion, in a pool of its own (bench/passkey.py; one login =
+            both requests)
   device    InitiateAuth USER_PASSWORD_AUTH with a remembered device's key + DEVICE_SRP_AUTH +
             DEVICE_PASSWORD_VERIFIER, in a pool of its own that tracks devices (bench/device.py;
             one login = the three requests)
@@ -38,12 +41,14 @@ from bench.custom import CustomSetup
 from bench.custom import login as custom_login
 from bench.device import DeviceSetup
 from bench.device import login as device_login
+from bench.passkey import PasskeySetup
+from bench.passkey import login as passkey_login
 from bench.peers import Server
 from bench.srp_client import Ephemeral, SrpProver, ephemerals
 from bench.totp import TotpSetup, wrong_code
 from bench.totp import login as totp_login
 
-FLOWS = ("password", "admin", "srp", "refresh", "wrong", "totp", "custom", "user_auth", "device")
+FLOWS = ("password", "admin", "srp", "refresh", "wrong", "totp", "custom", "user_auth", "web_authn", "device")
 OK, FAKES, UNSUPPORTED, NOT_RUN = "OK", "FAKES", "UNSUPPORTED", "NOT_RUN"
 WRONG_PER_USER = 4  # lockout starts at the 5th failure
 GARBAGE_REFRESH = "eyJjdHkiOiJKV1QiLCJlbmMiOiJBMjU2R0NNIiwiYWxnIjoiUlNBLU9BRVAifQ." + "A" * 342 + ".bench"
@@ -68,6 +73,7 @@ class Target:
     totp: TotpSetup | None = None  # the totp workload's pool and users
     custom: CustomSetup | None = None  # the custom workload's pool and users
     device: DeviceSetup | None = None  # the device workload's pool, users and their devices
+    passkeys: PasskeySetup | None = None  # the web_authn workload's pool, users and authenticators
 
     @property
     def users(self) -> list[str]:
@@ -200,6 +206,15 @@ def make_login(t: Target, flow: str) -> Login:
             return result if isinstance(result, str) else _tokens(*result)
 
         return totp
+    if flow == "web_authn":
+        assert t.passkeys is not None
+        passkey_setup = t.passkeys
+
+        def web_authn(conn: Conn, user: str, seq: int) -> str | None:
+            result = passkey_login(passkey_setup, conn, user)
+            return result if isinstance(result, str) else _tokens(*result)
+
+        return web_authn
     if flow == "device":
         assert t.device is not None
         device_setup, pool = t.device, t.ephemerals
@@ -237,6 +252,14 @@ def check_device(t: Target) -> None:
     _check_second_step(t, "device", setup.users if setup else [], setup.problems if setup else None,
                        "device secret", lambda conn, user, wrong: device_login(
                            setup, conn, user, t.ephemerals[0], wrong=wrong))
+
+
+def check_web_authn(t: Target) -> None:
+    """The web_authn flow is credited only if a passkey signs in and an assertion made for another
+    origin is refused."""
+    setup = t.passkeys
+    _check_second_step(t, "web_authn", setup.users if setup else [], setup.problems if setup else None,
+                       "passkey assertion", lambda conn, user, wrong: passkey_login(setup, conn, user, wrong=wrong))
 
 
 def check_totp(t: Target) -> None:
@@ -432,6 +455,8 @@ def run_workload(t: Target, flow: str, concurrency: int, *, duration: float | No
             users = list(t.custom.users) if t.custom is not None else []
         if flow == "device":
             users = list(t.device.users) if t.device is not None else []
+        if flow == "web_authn":
+            users = list(t.passkeys.users) if t.passkeys is not None else []
     workers = max(1, min(concurrency, len(users)))
     if flow == "wrong":
         reset_lockouts(t)

@@ -16,7 +16,7 @@ import pytest
 pytestmark = pytest.mark.e2e
 
 REPO = Path(__file__).resolve().parents[2]
-FLOWS = {"password", "admin", "srp", "refresh", "wrong", "totp", "custom", "user_auth", "device"}
+FLOWS = {"password", "admin", "srp", "refresh", "wrong", "totp", "custom", "user_auth", "web_authn", "device"}
 RESULT_KEYS = {
     "server", "flow", "concurrency", "status", "reason", "logins", "errors", "elapsed_s", "logins_per_s",
     "p50_ms", "p99_ms", "server_cpu_ms", "server_cpu_ms_per_login", "client_cpu_ms", "client_cpu_ms_per_login",
