@@ -13,8 +13,9 @@ Routes:
 Every request is counted (``model.ports.Metrics``: API calls by operation and outcome, sign-in
 latency by flow) and logged in one line on ``userpool.requests`` (``_log_request``), both before
 the answer is sent: the request id the caller gets in ``x-amzn-RequestId``, the operation, pool
-and client IDs (only once the request passed validation, so only characters their patterns
-allow), the outcome, status, duration and the caller's address; never a header or parameter.
+and client IDs (those the request named, once it passed validation, so only characters their
+patterns allow, or those the server resolved: ``directory/request_scope.py``), the outcome,
+status, duration and the caller's address; never a header or parameter.
 
 The base URL a request came in on (tokens' ``iss``, discovery) is built once, by
 ``wire/forwarding.py``, for both the API and the well-known documents.
@@ -41,7 +42,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from userpool.directory import triggers
+from userpool.directory import request_scope, triggers
 from userpool.model.errors import CognitoError, InternalErrorException
 from userpool.model.ports import Metrics, NoMetrics
 from userpool.wire import protocol, validation
@@ -341,6 +342,8 @@ class _WireApp:
             base_url=call.base_url,
         )
         agent = triggers.caller_agent.set(call.headers.get("user-agent"))
+        resolved = request_scope.Resolved()
+        scope = request_scope.current.set(resolved)
         try:
             result = self._dispatch(request)
         except CognitoError:
@@ -349,7 +352,10 @@ class _WireApp:
             self._log.exception("operation %s failed (request %s)", call.operation, call.request_id)
             raise InternalErrorException() from None
         finally:
+            request_scope.current.reset(scope)
             triggers.caller_agent.reset(agent)
+            facts.pool = resolved.pool_id or facts.pool
+            facts.client = resolved.client_id or facts.client
         return protocol.success_response(result, call.request_id)
 
     async def _read_body(self, receive: Receive, headers: dict[str, str]) -> bytes:
