@@ -382,7 +382,7 @@ def test_an_unreachable_database_is_503_and_counted(tmp_path: Path) -> None:
     InternalErrorException, database errors are counted, and /metrics still answers."""
     for operated in _operated(tmp_path, "postgres"):
         server = operated.server
-        idp, pool_id, client_id = _pool(operated)
+        _, _, client_id = _pool(operated)
         before = scrape(server)
         assert operated.db_url is not None
         name = make_url(operated.db_url).database

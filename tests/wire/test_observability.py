@@ -149,8 +149,9 @@ def test_health_and_metrics_routes() -> None:
     plain = make_app(metrics)
     assert run(request(plain, "GET", "/health")).json() == {"status": "ok"}  # no check given: liveness
     assert run(request(plain, "GET", "/metrics")).status_code == 404  # --metrics off
+    page_body = b"userpool_lockouts_total 3.0\n"
     served = make_app(metrics, health=lambda: (503, {"status": "unavailable", "reason": "database unreachable"}),
-                      metrics_page=lambda: ("text/plain; version=0.0.4; charset=utf-8", b"userpool_lockouts_total 3.0\n"))
+                      metrics_page=lambda: ("text/plain; version=0.0.4; charset=utf-8", page_body))
     answer = run(request(served, "GET", "/health"))
     assert (answer.status_code, answer.json()["reason"]) == (503, "database unreachable")
     assert run(request(served, "HEAD", "/health")).status_code == 503
