@@ -15,24 +15,41 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from typing import Any
+
+import orjson
 
 LOG_FORMATS = ("text", "json")
 #: uvicorn's levels ("trace" is its own, below debug).
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
-#: Characters that make a text value ambiguous (quoted with JSON's escapes when present).
-_PLAIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.:/+@")
+#: A text value written as it is; any other (a space, a quote, a newline...) is quoted with
+#: JSON's escapes, so no value can forge another field or line.
+_PLAIN = re.compile(r"[A-Za-z0-9_.:/+@-]+")
+_second: tuple[int, str] = (-1, "")  # the last second formatted: one strftime per second, not per line
 
 
 def _timestamp(record: logging.LogRecord) -> str:
-    seconds = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
-    return f"{seconds}.{int(record.msecs):03d}Z"
+    global _second
+    whole = int(record.created)
+    cached = _second
+    if cached[0] != whole:
+        cached = _second = (whole, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)))
+    return f"{cached[1]}.{int(record.msecs):03d}Z"
 
 
-def _text_value(value: object) -> str:
-    text = "-" if value is None else str(value)
-    return text if text and all(c in _PLAIN for c in text) else json.dumps(text)
+def _text_fields(fields: dict[str, Any]) -> str:
+    """`` name=value`` for each field: None as ``-``, anything outside ``_PLAIN`` JSON-quoted."""
+    parts = []
+    plain = _PLAIN.fullmatch
+    for name, value in fields.items():
+        if value is None:
+            parts.append(f" {name}=-")
+            continue
+        text = value if type(value) is str else str(value)
+        parts.append(f" {name}={text}" if plain(text) else f" {name}={json.dumps(text)}")
+    return "".join(parts)
 
 
 class TextFormatter(logging.Formatter):
@@ -42,7 +59,7 @@ class TextFormatter(logging.Formatter):
         line = f"{_timestamp(record)} {record.levelname} {record.name} {record.getMessage()}"
         fields = getattr(record, "fields", None)
         if isinstance(fields, dict):
-            line += "".join(f" {name}={_text_value(value)}" for name, value in fields.items())
+            line += _text_fields(fields)
         if record.exc_info:
             line += "\n" + self.formatException(record.exc_info)
         return line
@@ -62,7 +79,10 @@ class JsonFormatter(logging.Formatter):
             document.update((name, value) for name, value in fields.items() if name not in document)
         if record.exc_info:
             document["exception"] = self.formatException(record.exc_info)
-        return json.dumps(document, ensure_ascii=False, default=str)
+        try:
+            return orjson.dumps(document, default=str).decode()
+        except (TypeError, orjson.JSONEncodeError):  # a field orjson refuses (an int past 64 bits...)
+            return json.dumps(document, ensure_ascii=False, default=str)
 
 
 def logging_config(log_format: str, level: str) -> dict[str, Any]:

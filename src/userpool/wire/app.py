@@ -231,8 +231,11 @@ class _WireApp:
             self._metrics.request(facts.operation or UNKNOWN_OPERATION, facts.outcome)
             if facts.flow is not None:
                 self._metrics.sign_in(facts.flow, seconds)
-        if self._request_log.isEnabledFor(logging.INFO):
-            self._request_log.info("request", extra={"fields": {
+        log = self._request_log
+        if log.isEnabledFor(logging.INFO):
+            # makeRecord + handle: what ``log.info`` does, less its walk up the stack for a
+            # caller's file and line that this line never shows (a third of its cost).
+            log.handle(log.makeRecord(log.name, logging.INFO, "", 0, "request", None, None, extra={"fields": {
                 "request_id": request_id,
                 "operation": facts.operation if facts.route == "api" else facts.route,
                 "pool": facts.pool,
@@ -241,7 +244,7 @@ class _WireApp:
                 "status": status,
                 "duration_ms": round(seconds * 1000, 3),
                 "remote": remote,
-            }})
+            }}))
 
     def _base_url(self, scope: Scope, headers: dict[str, str]) -> str:
         return self._base_urls.base_url(
