@@ -235,7 +235,7 @@ class _WireApp:
         if log.isEnabledFor(logging.INFO):
             # makeRecord + handle: what ``log.info`` does, less its walk up the stack for a
             # caller's file and line that this line never shows (a third of its cost).
-            log.handle(log.makeRecord(log.name, logging.INFO, "", 0, "request", None, None, extra={"fields": {
+            log.handle(log.makeRecord(log.name, logging.INFO, "", 0, "request", (), None, extra={"fields": {
                 "request_id": request_id,
                 "operation": facts.operation if facts.route == "api" else facts.route,
                 "pool": facts.pool,
