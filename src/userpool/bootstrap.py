@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 
 from userpool.auth.runtime import AuthRuntime, IssuerPolicy
 from userpool.auth.signing import PoolKeys
@@ -16,7 +17,7 @@ from userpool.delivery.router import MediumRouter
 from userpool.delivery.smtp import SmtpSender
 from userpool.delivery.webhook import WebhookSender
 from userpool.directory.runtime import Runtime
-from userpool.model.ports import MessageSender
+from userpool.model.ports import MessageSender, Metrics, NoMetrics
 from userpool.settings import Settings
 from userpool.storage import open_store
 from userpool.storage.rate_table import RateTable
@@ -47,13 +48,25 @@ def master_key(settings: Settings) -> bytes:
     return load_or_create_master_key(os.path.join(settings.data_dir, "server.key"), os.urandom)
 
 
-def build_services(settings: Settings) -> Services:
+def metrics_for(settings: Settings) -> Metrics:
+    """Prometheus counters (``--metrics on``, the default) or none."""
+    if settings.metrics == "off":
+        return NoMetrics()
+    from userpool.observability.prometheus import PrometheusMetrics
+
+    return PrometheusMetrics()
+
+
+def build_services(settings: Settings, metrics: Metrics | None = None) -> Services:
     os.makedirs(settings.data_dir, exist_ok=True)
     key = master_key(settings)
-    store = open_store(settings.database_url, AesGcmSecretBox(derive_key(key, "secret-box"), os.urandom))
+    metrics = metrics if metrics is not None else metrics_for(settings)
+    store = open_store(settings.database_url, AesGcmSecretBox(derive_key(key, "secret-box"), os.urandom),
+                       metrics=metrics)
     rt = Runtime(
-        store=store, clock=SystemClock(), random=SystemRandom(), sender=message_sender(settings),
+        store=store, clock=SystemClock(), random=SystemRandom(), sender=message_sender(settings, metrics),
         code_pepper=derive_key(key, "code-pepper"), region=settings.region, triggers=trigger_runner(settings),
+        metrics=metrics,
     )
     auth = AuthRuntime(
         rt=rt, sealer=Sealer(derive_key(key, "auth-session")), keys=PoolKeys(store),
@@ -62,8 +75,9 @@ def build_services(settings: Settings) -> Services:
     return Services(rt=rt, auth=auth)
 
 
-def message_sender(settings: Settings) -> MessageSender:
-    """The sender of each medium as configured (``--email-delivery``, ``--sms-delivery``)."""
+def message_sender(settings: Settings, metrics: Metrics | None = None) -> MessageSender:
+    """The sender of each medium as configured (``--email-delivery``, ``--sms-delivery``); what
+    they deliver is counted in ``metrics``."""
     outbox = OutboxSender(settings.outbox_path)
     webhook: WebhookSender | None = None
     if "webhook" in (settings.email_delivery, settings.sms_delivery):
@@ -93,7 +107,7 @@ def message_sender(settings: Settings) -> MessageSender:
 
         sms = SnsSender(region=settings.sns_region, endpoint_url=settings.sns_endpoint_url,
                         sender_id=settings.sns_sender_id)
-    return MediumRouter(email=email, sms=sms)
+    return MediumRouter(email=email, sms=sms, metrics=metrics)
 
 
 def delivers_over_network(settings: Settings) -> bool:
@@ -121,8 +135,17 @@ def build_app(settings: Settings):  # type: ignore[no-untyped-def]
         services, credentials=settings.credentials(), inline=inline,
         cors=CorsPolicy(origins=settings.cors_origins, admin_origins=settings.cors_admin_origins),
         base_urls=BaseUrlPolicy(public_url=settings.public_url, trusted_proxies=settings.trusted_proxies),
-        quotas=quota_gate(settings),
+        quotas=quota_gate(settings), metrics_page=metrics_page(services.rt.metrics),
     )
+
+
+def metrics_page(metrics: Metrics) -> Callable[[], tuple[str, bytes]] | None:
+    """The body of ``GET /metrics`` when the server counts with Prometheus; None: no such route."""
+    if isinstance(metrics, NoMetrics):
+        return None
+    from userpool.observability.prometheus import PrometheusMetrics
+
+    return metrics.page if isinstance(metrics, PrometheusMetrics) else None
 
 
 def quota_gate(settings: Settings) -> QuotaGate | None:

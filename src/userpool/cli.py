@@ -42,6 +42,10 @@ def _serve_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type
     serve.add_argument("--admin-credentials", dest="admin_credentials", action="append",
                        help="ACCESS_KEY:SECRET allowed to call the signed admin API (repeatable)")
     serve.add_argument("--log-level", dest="log_level")
+    serve.add_argument("--log-format", dest="log_format", choices=["text", "json"],
+                       help="one line per request and per event: text (default) or json (README: Operating)")
+    serve.add_argument("--metrics", choices=["on", "off"],
+                       help="serve Prometheus metrics, unauthenticated, on GET /metrics (default on)")
     serve.add_argument("--insecure-accept-any-signature", dest="insecure_accept_any_signature",
                        action="store_true", default=None,
                        help="without --admin-credentials, accept any SigV4 signature even off loopback (unsafe)")
@@ -125,6 +129,7 @@ def serve(settings: Settings) -> int:
         settings.check_trusted_proxies()
         credentials = settings.credentials()
         _check_quotas(settings)
+        log_config = _log_config(settings)
         settings = settings.read_secret_files()
         triggers = _check_triggers(settings)
     except (ValueError, OSError, RuntimeError) as err:
@@ -149,6 +154,9 @@ def serve(settings: Settings) -> int:
               "SigV4 signature without checking it (allowed on loopback only).")
     if settings.quotas == "off":
         print("WARNING: --quotas off: no request-rate quotas (TooManyRequestsException is never raised).")
+    if settings.metrics == "on" and not is_loopback(settings.host):
+        print(f"NOTE: GET /metrics answers anyone who reaches {settings.host}:{settings.port} (--metrics off "
+              "to disable, or keep the path from the network at your proxy).")
     print(f"delivery: {settings.delivery_summary()}")
     kept = [kind for kind, way in (("e-mail", settings.email_delivery), ("SMS", settings.sms_delivery))
             if way == "outbox"]
@@ -165,7 +173,7 @@ def serve(settings: Settings) -> int:
         uvicorn.run(
             "userpool.cli:worker_app", factory=True, host=settings.host, port=settings.port,
             workers=settings.workers if settings.workers > 1 else None, log_level=settings.log_level,
-            access_log=False, server_header=False, date_header=True,
+            log_config=log_config, access_log=False, server_header=False, date_header=True,
             proxy_headers=False,  # forwarded headers are believed only from --trusted-proxies (wire/forwarding.py)
         )
     finally:
@@ -188,7 +196,31 @@ def _hand_settings_to_workers(settings: Settings) -> str:
     for name in Settings.__dataclass_fields__:
         os.environ.pop(ENV_PREFIX + name.upper(), None)
     os.environ[SETTINGS_FILE_ENV] = path
+    _share_metrics(settings, private_dir)
     return private_dir
+
+
+def _share_metrics(settings: Settings, private_dir: str) -> None:
+    """Give the workers a fresh directory, in the private one removed at stop, where each writes its
+    Prometheus counts and from which any of them adds up all workers' (``observability/prometheus.py``).
+    Set before any worker starts: prometheus-client reads it when first imported."""
+    from userpool.observability import MULTIPROC_ENV
+
+    if settings.metrics == "off":
+        os.environ.pop(MULTIPROC_ENV, None)
+        return
+    shared = os.path.join(private_dir, "metrics")
+    os.mkdir(shared, 0o700)
+    os.environ[MULTIPROC_ENV] = shared
+
+
+def _log_config(settings: Settings) -> dict[str, Any]:
+    """uvicorn's ``log_config`` for ``--log-format`` / ``--log-level``; refuses a typo (ValueError)."""
+    from userpool.observability.logs import logging_config
+
+    if settings.metrics not in ("on", "off"):
+        raise ValueError(f"--metrics must be on or off, got {settings.metrics!r}")
+    return logging_config(settings.log_format, settings.log_level)
 
 
 def _check_quotas(settings: Settings) -> None:
@@ -227,7 +259,11 @@ def worker_app() -> Any:
     of future collections (``gc.freeze``), which spares every later collection those objects.
     """
     import gc
+    import logging
 
+    # Our log lines never show a thread or process name: LogRecord need not look them up
+    # (the logging HOWTO's "Optimization"; a few µs per request line).
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     gc.disable()
     try:
         from userpool.bootstrap import app_from_env

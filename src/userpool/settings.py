@@ -51,6 +51,8 @@ class Settings:
     admin_credentials: tuple[str, ...] = field(default_factory=tuple)  # "ACCESS_KEY:SECRET"
     server_key: str | None = None  # base64 of 32 bytes; else <data_dir>/server.key
     log_level: str = "info"
+    log_format: str = "text"  # one line per record: "text" or "json" (observability/logs.py)
+    metrics: str = "on"  # GET /metrics, unauthenticated: "on" or "off"
     # Accept-any SigV4 (no admin credentials) off loopback: refused unless this is set.
     insecure_accept_any_signature: bool = False
     cors_origins: tuple[str, ...] = ("*",)  # browser origins allowed to call the public operations

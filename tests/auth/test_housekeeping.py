@@ -26,11 +26,11 @@ def test_purge_removes_idle_counters_and_keeps_those_that_matter(harness: Harnes
                           ("recent", now - idle + 60)):
             state = LockoutState()
             for _ in range(4):
-                lockout.failed(tx, POOL, key, state, when)
+                lockout.failed(tx, POOL, key, state, when, harness.rt.metrics)
                 state = tx.lock_lockout(POOL, key)
         state = LockoutState()
         for _ in range(12):  # locked for the 15-minute cap, starting now
-            lockout.failed(tx, POOL, "locked", state, now)
+            lockout.failed(tx, POOL, "locked", state, now, harness.rt.metrics)
             state = tx.lock_lockout(POOL, "locked")
     before = _counters(harness)
     with harness.rt.store.transaction() as tx:
@@ -54,5 +54,5 @@ def test_a_purged_counter_counts_the_next_failure_as_an_unpurged_one_would(harne
         tx.purge_stale_lockouts(now - lockout.IDLE_RESET_SECONDS)
         for key in ("kept", "purged"):
             state = kept_state if key == "kept" else tx.lock_lockout(POOL, key)
-            lockout.failed(tx, POOL, key, state, now)
+            lockout.failed(tx, POOL, key, state, now, harness.rt.metrics)
         assert tx.lock_lockout(POOL, "kept") == tx.lock_lockout(POOL, "purged") == LockoutState(1, 0.0, now)

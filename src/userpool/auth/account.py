@@ -114,7 +114,7 @@ def change_password(auth: AuthRuntime, body: Mapping[str, Any]) -> dict[str, Any
         limits.take(tx, pool.id, user.username, "ChangePassword", now)
         if user.password is not None and state is not None:
             if previous is None or not matches(pool, user.username, previous, user.password):
-                lockout.failed(tx, pool.id, user.username, state, now)
+                lockout.failed(tx, pool.id, user.username, state, now, auth.rt.metrics)
                 refusal = NotAuthorizedException(WRONG)
             else:
                 lockout.succeeded(tx, pool.id, user.username, state)

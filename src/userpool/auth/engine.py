@@ -34,7 +34,7 @@ from userpool.auth.flows.user_auth import UserAuthFlow
 from userpool.auth.flows.user_password_auth import UserPasswordAuthFlow
 from userpool.auth.flows.user_srp_auth import UserSrpAuthFlow
 from userpool.auth.runtime import AuthRuntime
-from userpool.directory import usernames
+from userpool.directory import request_scope, usernames
 from userpool.directory.client_auth import check_client_secret
 from userpool.directory.clients import LEGACY_FLOWS, get_client
 from userpool.directory.pools import get_pool
@@ -81,6 +81,7 @@ def _context(auth: AuthRuntime, call: AuthCall, flow: AuthFlow | None = None,
             raise ResourceNotFoundException(f"User pool client {call.client_id} does not exist.")
         else:
             client, pool = both
+        request_scope.note(pool.id, client.client_id)
         typed = call.parameters.get("USERNAME")
         named = usernames.resolve(tx, pool, typed) if typed else None
         preloaded = flow.preload(tx, call.parameters, pool, client) if flow is not None else None

@@ -90,11 +90,11 @@ def settle(ctx: FlowContext, tx: Tx, user: User | None, typed: str, correct: boo
     key = user.username if user is not None else lockout.key_for_unknown(typed)
     state = lockout.attempt(tx, ctx.pool.id, key, now)
     if user is None or user.password is None or not correct:
-        lockout.failed(tx, ctx.pool.id, key, state, now)
+        lockout.failed(tx, ctx.pool.id, key, state, now, ctx.auth.rt.metrics)
         return NotAuthorizedException(WRONG)
     credential = user.password
     if credential.temporary and credential.expires_at is not None and credential.expires_at <= now:
-        lockout.failed(tx, ctx.pool.id, key, state, now)
+        lockout.failed(tx, ctx.pool.id, key, state, now, ctx.auth.rt.metrics)
         return NotAuthorizedException(TEMPORARY_EXPIRED)
     lockout.succeeded(tx, ctx.pool.id, key, state)
     return None

@@ -29,7 +29,7 @@ import hashlib
 
 from userpool.model.entities import LockoutState
 from userpool.model.errors import NotAuthorizedException
-from userpool.model.ports import Tx
+from userpool.model.ports import Metrics, Tx
 
 THRESHOLD = 5
 CAP_SECONDS = 900.0
@@ -60,14 +60,17 @@ def refuse_if_locked(state: LockoutState | None, now: float) -> None:
         raise NotAuthorizedException(EXCEEDED)
 
 
-def failed(tx: Tx, pool_id: str, key: str, state: LockoutState, now: float) -> None:
-    """Counts a failed attempt (``state`` from ``attempt``, in the same transaction)."""
+def failed(tx: Tx, pool_id: str, key: str, state: LockoutState, now: float, metrics: Metrics) -> None:
+    """Counts a failed attempt (``state`` from ``attempt``, in the same transaction); one that
+    locks the user out is counted in ``metrics`` too."""
     failures = state.failures
     if failures and now - state.last_attempt >= IDLE_RESET_SECONDS:
         failures = 0
     failures += 1
-    tx.save_lockout(pool_id, key, LockoutState(failures, now + backoff(failures) if
-                                               failures >= THRESHOLD else 0.0, now))
+    locks = failures >= THRESHOLD
+    tx.save_lockout(pool_id, key, LockoutState(failures, now + backoff(failures) if locks else 0.0, now))
+    if locks:
+        metrics.lockout()
 
 
 def succeeded(tx: Tx, pool_id: str, key: str, state: LockoutState) -> None:

@@ -19,6 +19,7 @@ from typing import Any
 from userpool.auth.runtime import AuthRuntime
 from userpool.crypto import jwt
 from userpool.directory import attributes as attribute_rules
+from userpool.directory import request_scope
 from userpool.directory.ids import new_uuid
 from userpool.model.entities import AppClient, Device, Group, RefreshTokenRecord, User, UserPool, UserStatus
 from userpool.model.errors import NotAuthorizedException, PasswordResetRequiredException, UserNotFoundException
@@ -234,6 +235,7 @@ def authenticate(auth: AuthRuntime, tx: Tx, token: str) -> AccessContext:
     if (claims.get("token_use") != "access" or not isinstance(claims.get("username"), str)
             or claims.get("client_id") != client.client_id):
         raise NotAuthorizedException(INVALID_ACCESS)
+    request_scope.note(pool.id, client.client_id)  # the token is genuine: its pool and client are the caller's
     if SCOPE_ADMIN not in str(claims.get("scope", "")).split():
         raise NotAuthorizedException("Access Token does not have required scopes")
     user = tx.get_user(pool.id, claims["username"])

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from userpool.directory import attributes, pagination
+from userpool.directory import attributes, pagination, request_scope
 from userpool.directory.ids import new_client_id, new_client_secret
 from userpool.directory.pools import get_pool
 from userpool.directory.runtime import Runtime
@@ -107,6 +107,7 @@ def get_client(tx: Tx, client_id: str, pool_id: str | None = None) -> AppClient:
     client = tx.get_client(client_id)
     if client is None or (pool_id is not None and client.pool_id != pool_id):
         raise ResourceNotFoundException(f"User pool client {client_id} does not exist.")
+    request_scope.note(client.pool_id, client.client_id)
     return client
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from userpool.model.errors import TriggerUnreachable
-from userpool.model.ports import Clock, MessageSender, Random, Store, TriggerInvoker
+from userpool.model.ports import Clock, MessageSender, Metrics, NoMetrics, Random, Store, TriggerInvoker
 
 
 class NoTriggerRunner:
@@ -33,3 +33,4 @@ class Runtime:
     region: str = "us-east-1"
     account_id: str = "000000000000"
     triggers: TriggerInvoker = field(default_factory=NoTriggerRunner)
+    metrics: Metrics = field(default_factory=NoMetrics)

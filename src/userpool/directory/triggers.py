@@ -32,6 +32,7 @@ from userpool.directory.runtime import Runtime
 from userpool.directory.schema import VERIFIED_FLAGS
 from userpool.model.entities import User, UserPool
 from userpool.model.errors import (
+    CognitoError,
     InvalidLambdaResponseException,
     TriggerBadResponse,
     TriggerFunctionError,
@@ -97,14 +98,21 @@ def invoke(rt: Runtime, pool: UserPool, trigger_key: str, event: Mapping[str, An
         return None
     invoked.set(True)
     try:
-        answer = rt.triggers.invoke(arn, event, timeout=timeout)
-    except TriggerFunctionError as error:
-        raise UserLambdaValidationException(f"{trigger_key} failed with error {error.message}.") from None
-    except TriggerBadResponse as error:
-        raise InvalidLambdaResponseException(INVALID_JSON if error.invalid_json else UNRECOGNIZABLE) from None
-    except TriggerUnreachable as error:
-        raise UnexpectedLambdaException(f"{trigger_key} invocation failed due to error {error.message}.") from None
-    return check_answer(event, answer)
+        try:
+            answer = rt.triggers.invoke(arn, event, timeout=timeout)
+        except TriggerFunctionError as error:
+            raise UserLambdaValidationException(f"{trigger_key} failed with error {error.message}.") from None
+        except TriggerBadResponse as error:
+            raise InvalidLambdaResponseException(INVALID_JSON if error.invalid_json else UNRECOGNIZABLE) from None
+        except TriggerUnreachable as error:
+            raise UnexpectedLambdaException(
+                f"{trigger_key} invocation failed due to error {error.message}.") from None
+        checked = check_answer(event, answer)
+    except CognitoError as failure:
+        rt.metrics.trigger(trigger_key, failure.code)
+        raise
+    rt.metrics.trigger(trigger_key, "ok")
+    return checked
 
 
 def check_answer(event: Mapping[str, Any], answer: object) -> dict[str, Any]:

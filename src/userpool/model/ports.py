@@ -98,6 +98,59 @@ class RateLimiter(Protocol):
         ...
 
 
+class Metrics(Protocol):
+    """What an operator counts (``GET /metrics``; ``userpool.observability``), reported where it
+    happens. Label values are always from a closed set (operation names, error codes, AuthFlow
+    and ChallengeName values, trigger keys, EMAIL/SMS), never a caller's free text, so no request
+    can grow the number of series. A call costs about a microsecond and never raises."""
+
+    def request(self, operation: str, outcome: str) -> None:
+        """One API call answered: ``outcome`` is "ok" or the error's ``__type``."""
+        ...
+
+    def sign_in(self, flow: str, seconds: float) -> None:
+        """The latency of one sign-in request (an AuthFlow, or the ChallengeName answered)."""
+        ...
+
+    def lockout(self) -> None:
+        """A failed attempt locked a user out (spec §9.1)."""
+        ...
+
+    def code_sent(self, medium: str) -> None:
+        """A message with a code or temporary password was handed to its carrier (EMAIL, SMS)."""
+        ...
+
+    def trigger(self, trigger: str, outcome: str) -> None:
+        """A Lambda trigger invocation (a ``LambdaConfig`` key): "ok" or the Cognito error it became."""
+        ...
+
+    def database_error(self) -> None:
+        """A database statement, connection or transaction failed."""
+        ...
+
+
+class NoMetrics:
+    """The ``Metrics`` of a server built without them (``--metrics off``, unit tests): counts nothing."""
+
+    def request(self, operation: str, outcome: str) -> None:
+        pass
+
+    def sign_in(self, flow: str, seconds: float) -> None:
+        pass
+
+    def lockout(self) -> None:
+        pass
+
+    def code_sent(self, medium: str) -> None:
+        pass
+
+    def trigger(self, trigger: str, outcome: str) -> None:
+        pass
+
+    def database_error(self) -> None:
+        pass
+
+
 @dataclass(frozen=True)
 class UserFilter:
     """One ListUsers filter: ``name = "value"`` or ``name ^= "value"`` (prefix).
@@ -381,7 +434,26 @@ class Tx(PoolRepo, ClientRepo, UserRepo, GroupRepo, TokenRepo, LockoutRepo, Limi
     """Everything one transaction can read and write."""
 
 
+@dataclass(frozen=True)
+class StoreHealth:
+    """What ``Store.health`` found: the kind of database, the schema version it is at (None: not
+    stamped) and the version this server needs (``GET /health``)."""
+
+    backend: str  # "sqlite" or "postgresql"
+    schema: int | None
+    needed: int
+
+    @property
+    def current(self) -> bool:
+        return self.schema == self.needed
+
+
 class Store(Protocol):
+    def health(self) -> StoreHealth:
+        """Reads the schema version with one trivial query; raises whatever the database raised
+        when it cannot be reached."""
+        ...
+
     def transaction(self) -> AbstractContextManager[Tx]:
         """A read-write transaction; commits on normal exit, rolls back on an exception."""
         ...

@@ -3,7 +3,8 @@ documents, and the assembly of the ASGI app from the operations table."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,11 +14,29 @@ from userpool.wire.cors import CorsPolicy
 from userpool.wire.forwarding import BaseUrlPolicy
 from userpool.wire.quotas import QuotaGate
 
+_log = logging.getLogger("userpool.health")
+
 
 @dataclass(frozen=True)
 class Services:
     rt: Runtime
     auth: AuthRuntime
+
+
+def health(services: Services) -> tuple[int, dict[str, Any]]:
+    """``GET /health`` for load balancers and containers: 200 when a trivial query works and the
+    database's schema is the one this server migrates to, else 503 with the reason. Says which
+    kind of database, never where it is."""
+    try:
+        found = services.rt.store.health()
+    except Exception as error:  # whatever the driver raised: the database cannot be used
+        _log.warning("health check failed: the database did not answer: %s: %s", type(error).__name__,
+                     str(error)[:300])
+        return 503, {"status": "unavailable", "reason": "database unreachable"}
+    if not found.current:
+        return 503, {"status": "unavailable", "database": found.backend, "schema": found.schema,
+                     "reason": f"database schema version {found.schema}, this server needs {found.needed}"}
+    return 200, {"status": "ok", "database": found.backend, "schema": found.schema}
 
 
 def well_known(services: Services, pool_id: str, document: str, url: str) -> tuple[int, dict[str, Any]]:
@@ -63,12 +82,12 @@ def build_asgi_app(
     cors: CorsPolicy | None = None,
     base_urls: BaseUrlPolicy | None = None,
     quotas: QuotaGate | None = None,
+    metrics_page: Callable[[], tuple[str, bytes]] | None = None,
 ) -> Any:
     """The ASGI app: every operation of the table in ``wire/operations.py``, SigV4 for the
-    admin API, and the well-known documents. ``inline``, ``cors``, ``base_urls``, ``quotas``: see
+    admin API, the well-known documents and ``/health``; requests counted in the runtime's
+    ``metrics``. ``inline``, ``cors``, ``base_urls``, ``quotas``, ``metrics_page``: see
     ``userpool.wire.app.create_app``."""
-    import logging
-
     from userpool.wire import app, operations
     from userpool.wire.registry import Operations
     from userpool.wire.sigv4 import SigV4Verifier
@@ -78,4 +97,5 @@ def build_asgi_app(
     return app.create_app(
         dispatch, lambda pool_id, document, url: well_known(services, pool_id, document, url), verifier,
         logger=logging.getLogger("userpool"), inline=inline, cors=cors, base_urls=base_urls, quotas=quotas,
+        metrics=services.rt.metrics, metrics_page=metrics_page, health=lambda: health(services),
     )

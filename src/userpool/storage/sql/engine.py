@@ -63,6 +63,7 @@ def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20, read_o
         pool_size=pool_size,
         max_overflow=max_overflow,
         pool_recycle=3600,
+        hide_parameters=True,  # an error's text reaches the log: never a parameter (a hash, a sealed secret)
     )
     event.listen(engine, "checkin", _note_checkin)
     event.listen(engine, "checkout", _ping_if_idle)
@@ -96,6 +97,7 @@ def _sqlite_engine(url: URL, *, pool_size: int, max_overflow: int) -> Engine:
         poolclass=QueuePool,
         pool_size=pool_size,
         max_overflow=max_overflow,
+        hide_parameters=True,
     )
     event.listen(engine, "connect", _sqlite_on_connect)
     event.listen(engine, "begin", _sqlite_on_begin)

@@ -99,7 +99,7 @@ class TxBase:
         except dialect.loaded_dbapi.Error as error:
             self._tx_conn.failed(error, cursor)
             raise DBAPIError.instance(compiled.sql, arguments, error, dialect.loaded_dbapi.Error,
-                                      dialect=dialect) from error
+                                      hide_parameters=True, dialect=dialect) from error
         return compiled, cursor
 
     def _rows(self, prepared: Prepared, params: Params) -> list[Any]:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from sqlalchemy import func, select
+
+from userpool.storage.sql.repos.base import Prepared
 from userpool.storage.sql.repos.counters import CodeRepoMixin, LockoutRepoMixin
 from userpool.storage.sql.repos.devices import DeviceRepoMixin
 from userpool.storage.sql.repos.groups import GroupRepoMixin
@@ -11,6 +14,9 @@ from userpool.storage.sql.repos.passkeys import PasskeyRepoMixin
 from userpool.storage.sql.repos.pools import ClientRepoMixin, PoolRepoMixin
 from userpool.storage.sql.repos.tokens import SessionRepoMixin, TokenRepoMixin
 from userpool.storage.sql.repos.users import UserRepoMixin
+from userpool.storage.sql.schema import schema_version
+
+_SCHEMA_VERSION = Prepared(select(func.max(schema_version.c.version).label("version")))
 
 
 class SqlTx(
@@ -28,3 +34,8 @@ class SqlTx(
     PasskeyRepoMixin,
 ):
     """All repositories of one transaction; valid only inside ``SqlStore.transaction``/``read``."""
+
+    def schema_version(self) -> int | None:
+        """The database's schema version (``Store.health``); None when it was never stamped."""
+        row = self._first(_SCHEMA_VERSION, {})
+        return None if row is None or row.version is None else int(row.version)
