@@ -17,7 +17,7 @@ from userpool.delivery.router import MediumRouter
 from userpool.delivery.smtp import SmtpSender
 from userpool.delivery.webhook import WebhookSender
 from userpool.directory.runtime import Runtime
-from userpool.model.ports import MessageSender, Metrics, NoMetrics
+from userpool.model.ports import CodeEncrypter, MessageSender, Metrics, NoMetrics
 from userpool.settings import Settings
 from userpool.storage import open_store
 from userpool.storage.rate_table import RateTable
@@ -66,7 +66,7 @@ def build_services(settings: Settings, metrics: Metrics | None = None) -> Servic
     rt = Runtime(
         store=store, clock=SystemClock(), random=SystemRandom(), sender=message_sender(settings, metrics),
         code_pepper=derive_key(key, "code-pepper"), region=settings.region, triggers=trigger_runner(settings),
-        metrics=metrics,
+        metrics=metrics, code_encrypter=code_encrypter(settings),
     )
     auth = AuthRuntime(
         rt=rt, sealer=Sealer(derive_key(key, "auth-session")), keys=PoolKeys(store),
@@ -112,6 +112,17 @@ def message_sender(settings: Settings, metrics: Metrics | None = None) -> Messag
 
 def delivers_over_network(settings: Settings) -> bool:
     return (settings.email_delivery, settings.sms_delivery) != ("outbox", "outbox")
+
+
+def code_encrypter(settings: Settings) -> CodeEncrypter | None:
+    """KMS through the AWS Encryption SDK for the custom sender triggers (``--kms-endpoint``, or
+    AWS KMS in the key's region); None when the optional packages are not installed (pools may
+    then not name a custom sender)."""
+    from userpool.triggers import code_encryption
+
+    if not code_encryption.available():
+        return None
+    return code_encryption.KmsCodeEncrypter(endpoint_url=settings.kms_endpoint, default_region=settings.region)
 
 
 def trigger_runner(settings: Settings) -> TriggerRouter:

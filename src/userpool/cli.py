@@ -62,6 +62,9 @@ def _serve_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type
     serve.add_argument("--lambda-endpoint", dest="lambda_endpoint", metavar="URL",
                        help="Lambda Invoke API endpoint for trigger functions (Lambda RIE, SAM local, LocalStack); "
                             "default AWS Lambda in the function ARN's region")
+    serve.add_argument("--kms-endpoint", dest="kms_endpoint", metavar="URL",
+                       help="KMS endpoint (a KMS-compatible server) that encrypts the codes handed to custom sender "
+                            "triggers; default AWS KMS in the key's region")
     serve.add_argument("--lambda-function", dest="lambda_function", action="append", metavar="NAME=module:function",
                        help="run the trigger function NAME (an ARN's function name) as this Python callable in "
                             "the server process, for development (repeatable)")

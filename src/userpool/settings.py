@@ -84,6 +84,7 @@ class Settings:
     sns_sender_id: str | None = None
     lambda_endpoint: str | None = None  # Lambda Invoke API endpoint; default AWS Lambda in the ARN's region
     lambda_function: tuple[str, ...] = ()  # "NAME=module:function": trigger functions run in-process
+    kms_endpoint: str | None = None  # KMS endpoint for the custom senders' codes; default AWS KMS
 
     @property
     def rate_table_path(self) -> str:

@@ -181,8 +181,6 @@ KMS = "arn:aws:kms:us-east-1:000000000000:key/11111111-2222-3333-4444-5555555555
      "LITE", "FeatureUnavailableInTierException", "LambdaVersion V3_0 requires the Essentials tier"),
     ({"CustomEmailSender": {"LambdaArn": arn("send"), "LambdaVersion": "V1_0"}},
      "ESSENTIALS", "InvalidParameterException", "^CustomEmailSender requires KMSKeyID"),
-    ({"CustomSMSSender": {"LambdaArn": arn("send"), "LambdaVersion": "V1_0"}, "KMSKeyID": KMS},
-     "ESSENTIALS", "InvalidParameterException", "^CustomSMSSender is not supported by this server: encrypting codes"),
 ])
 def test_lambda_config_refusals(idp: Any, lambda_config: dict[str, Any], tier: str, code: str,
                                 message: str) -> None:

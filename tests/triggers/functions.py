@@ -230,3 +230,26 @@ def custom_message_without_code(event: dict[str, Any], context: Any) -> dict[str
     event["response"]["emailMessage"] = "Welcome!"
     event["response"]["smsMessage"] = "Welcome!"
     return event
+
+
+def code_sender(event: dict[str, Any], context: Any) -> None:
+    """A custom sender (CustomEmailSender / CustomSMSSender) written as the Developer Guide's Python
+    sample writes one: decrypt ``request.code`` with the AWS Encryption SDK and the KMS key (its ARN
+    in SENDER_KMS_KEY_ARN; KMS wherever boto3 is pointed, AWS_ENDPOINT_URL_KMS in the tests), then
+    deliver it — here, record it."""
+    import base64
+    import os
+
+    import aws_encryption_sdk
+    from aws_encryption_sdk.identifiers import CommitmentPolicy
+
+    client = aws_encryption_sdk.EncryptionSDKClient(commitment_policy=CommitmentPolicy.REQUIRE_ENCRYPT_ALLOW_DECRYPT)
+    provider = aws_encryption_sdk.StrictAwsKmsMasterKeyProvider(key_ids=[os.environ["SENDER_KMS_KEY_ARN"]])
+    plaintext, _ = client.decrypt(source=base64.b64decode(event["request"]["code"]), key_provider=provider)
+    _record("code_sender", {**event, "decrypted": plaintext.decode()}, context)
+
+
+def failing_sender(event: dict[str, Any], context: Any) -> None:
+    """A custom sender that fails: the API call that sent the code must not notice (asynchronous)."""
+    _record("failing_sender", event, context)
+    raise RuntimeError("the e-mail provider is down")

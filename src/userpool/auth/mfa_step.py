@@ -69,6 +69,8 @@ class Step:
     #: Renders ``message`` from the CustomMessage_Authentication function's template; run after
     #: the commit (``next_step.issue``), outside the transaction.
     custom: Callable[[], Message] | None = None
+    #: The call that sends the code, for a custom sender trigger (``directory.custom_senders``).
+    call: custom_message.Call | None = None
 
 
 def begin(ctx: FlowContext, tx: Tx, user: User, flow: str, carried: Mapping[str, str] | None = None) -> Step | None:
@@ -108,7 +110,7 @@ def challenge(ctx: FlowContext, tx: Tx, user: User, factor: str, flow: str, *,
     if carried is None and answered is not None:
         carried = answered.data.get(CARRIED)
     data: dict[str, object] = {CARRIED: dict(carried)} if carried else {}
-    code_hash, message, parameters, counted, custom = b"", None, {}, None, None
+    code_hash, message, parameters, counted, custom, call = b"", None, {}, None, None, None
     if factor in MEDIUM:
         medium = MEDIUM[factor]
         address = destination or user.attributes[DESTINATION[factor]]
@@ -122,8 +124,8 @@ def challenge(ctx: FlowContext, tx: Tx, user: User, factor: str, flow: str, *,
 
         message = render(text)
         # CustomMessage_Authentication: invoked without ClientMetadata (spec §7.4)
-        custom = customizer(rt, ctx.pool, user, custom_message.Call("CustomMessage_Authentication",
-                                                                    ctx.client.client_id), medium, text, render)
+        call = custom_message.Call("CustomMessage_Authentication", ctx.client.client_id)
+        custom = customizer(rt, ctx.pool, user, call, medium, text, render)
         parameters = {"CODE_DELIVERY_DELIVERY_MEDIUM": medium,
                       "CODE_DELIVERY_DESTINATION": messages.mask(medium, address)}
         data["destination"] = address
@@ -132,7 +134,7 @@ def challenge(ctx: FlowContext, tx: Tx, user: User, factor: str, flow: str, *,
     session = _session(ctx, user, factor, flow, data)
     tx.put_code(VerificationCode(ctx.pool.id, user.username, CodePurpose.MFA, code_hash, now, session.expires_at,
                                  value=session.id))
-    return Step(factor, session, parameters, message, answered, counted, custom)
+    return Step(factor, session, parameters, message, answered, counted, custom, call)
 
 
 def withdraw(tx: Tx, step: Step) -> None:

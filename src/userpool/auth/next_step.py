@@ -25,6 +25,7 @@ from typing import Any
 from userpool.auth import device_step, housekeeping, mfa_step, sign_in_triggers, token_customization, tokens
 from userpool.auth.context import FlowContext
 from userpool.auth.session import INVALID, AuthSession, new_session, seal, spend
+from userpool.directory import custom_senders
 from userpool.directory.codes import DELIVERY_FAILURE_TEXT
 from userpool.directory.ids import new_uuid
 from userpool.directory.schema import is_developer_only
@@ -136,7 +137,7 @@ def issue(ctx: FlowContext, step: mfa_step.Step) -> dict[str, Any]:
             raise
     if step.message is not None:
         try:
-            ctx.auth.rt.sender.send(step.message)
+            custom_senders.deliver(ctx.auth.rt, step.message, step.call)
         except DeliveryFailed:
             with ctx.auth.rt.store.transaction() as tx:
                 mfa_step.withdraw(tx, step)

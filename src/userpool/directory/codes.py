@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from userpool.crypto import codes as code_math
-from userpool.directory import custom_message, limits, messages
+from userpool.directory import custom_message, custom_senders, limits, messages
 from userpool.directory.runtime import Runtime
 from userpool.model.entities import CodePurpose, Message, User, UserPool, VerificationCode
 from userpool.model.errors import (
@@ -56,6 +56,9 @@ class Queued:
     custom: Callable[[], Message] | None = None
     #: What undoes the call when the CustomMessage function refuses; ``undo`` when None.
     refused: Undo | None = None
+    #: The call that sends it (its CustomMessage source, client, ClientMetadata): what a custom
+    #: sender trigger is told (``custom_senders``).
+    call: custom_message.Call | None = None
 
 
 @dataclass
@@ -65,8 +68,9 @@ class Outbox:
     pending: list[Queued] = field(default_factory=list)
 
     def queue(self, message: Message, undo: Undo | None = None,
-              custom: Callable[[], Message] | None = None, refused: Undo | None = None) -> None:
-        self.pending.append(Queued(message, undo, custom, refused))
+              custom: Callable[[], Message] | None = None, refused: Undo | None = None,
+              call: custom_message.Call | None = None) -> None:
+        self.pending.append(Queued(message, undo, custom, refused, call))
 
     def _customize(self, rt: Runtime) -> None:
         """Runs the CustomMessage function for each message that has one, before anything is
@@ -78,7 +82,7 @@ class Outbox:
                 customized.append(item)
                 continue
             try:
-                customized.append(Queued(item.custom(), item.undo))
+                customized.append(Queued(item.custom(), item.undo, call=item.call))
             except CognitoError:
                 queued, self.pending = self.pending, []
                 _undo_all(rt, [Queued(q.message, q.refused or q.undo) for q in queued])
@@ -97,7 +101,7 @@ class Outbox:
         delivered: set[int] = set()
         for item in queued:
             try:
-                rt.sender.send(item.message)
+                custom_senders.deliver(rt, item.message, item.call)
             except Exception as error:  # any sender failure means "not delivered"
                 reason = error.reason if isinstance(error, DeliveryFailed) else type(error).__name__
                 _log.warning("message not delivered: pool=%s user=%s purpose=%s medium=%s: %s",
@@ -177,15 +181,16 @@ def issue(
     outbox.queue(messages.render(pool, user, purpose.value, medium, destination, code, text, now), undo,
                  customizer(rt, pool, user, call, medium, text,
                             lambda chosen: messages.render(pool, user, purpose.value, medium, destination, code,
-                                                           chosen, now)))
+                                                           chosen, now)), call=call)
 
 
 def customizer(rt: Runtime, pool: UserPool, user: User, call: custom_message.Call | None, medium: str,
                text: tuple[str, str | None], render: Callable[[tuple[str, str | None]], Message],
                ) -> Callable[[], Message] | None:
     """What renders the message from the CustomMessage function's template, or None when the
-    pool has no such function (or the call sends no CustomMessage)."""
-    if call is None or not custom_message.configured(pool):
+    pool has no such function (or the call sends no CustomMessage, or a custom sender delivers
+    this medium: the server's message is not sent at all)."""
+    if call is None or not custom_message.configured(pool) or custom_senders.configured(pool, medium):
         return None
     return lambda: render(custom_message.template(rt, pool, user, call, medium, text))
 

@@ -5,8 +5,9 @@
 - ``PreTokenGenerationConfig.LambdaVersion`` V2_0 / V3_0 (access-token customisation) needs the
   Essentials or Plus tier: FeatureUnavailableInTierException on a Lite pool;
 - ``CustomSMSSender`` / ``CustomEmailSender`` need ``KMSKeyID`` (Cognito encrypts the codes it
-  hands them with that key). This server does not implement custom senders yet: a pool naming
-  one is refused with InvalidParameterException saying so, never sent codes in clear.
+  hands them with that key) and a server that can encrypt (``Runtime.code_encrypter``: the
+  AWS Encryption SDK installed): otherwise InvalidParameterException says what is missing, and no
+  code is ever sent in clear to a sender that expects it encrypted.
 
 Cognito's texts for these refusals were not found; the messages name the setting at fault
 (docs/decisions.md, "CustomMessage and LambdaConfig (issue 12)").
@@ -23,8 +24,9 @@ SENDERS = ("CustomSMSSender", "CustomEmailSender")
 ADVANCED_TOKEN_VERSIONS = ("V2_0", "V3_0")
 
 
-def check(config: Mapping[str, Any]) -> None:
-    """Refuses a pool configuration whose ``LambdaConfig`` Cognito (or this server) refuses."""
+def check(config: Mapping[str, Any], *, can_encrypt: bool) -> None:
+    """Refuses a pool configuration whose ``LambdaConfig`` Cognito (or this server) refuses.
+    ``can_encrypt``: the server has a code encrypter for the custom senders."""
     lambdas: Mapping[str, Any] = config.get("LambdaConfig") or {}
     if not lambdas:
         return
@@ -43,7 +45,7 @@ def check(config: Mapping[str, Any]) -> None:
     if not lambdas.get("KMSKeyID"):
         raise InvalidParameterException(
             f"{' and '.join(senders)} requires KMSKeyID: the KMS key that encrypts the codes sent to it.")
-    raise InvalidParameterException(
-        f"{' and '.join(senders)} is not supported by this server: encrypting codes with the KMSKeyID key "
-        "(AWS Encryption SDK) is not available yet. Remove the custom sender; the pool's own e-mail and "
-        "SMS settings (or CustomMessage) deliver the codes.")
+    if not can_encrypt:
+        raise InvalidParameterException(
+            f"{' and '.join(senders)} needs the server to encrypt codes with the AWS Encryption SDK, which is not "
+            "installed here: pip install 'userpool[aws]' (and give the server KMS access, or --kms-endpoint).")

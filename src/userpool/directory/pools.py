@@ -49,7 +49,8 @@ def _defaults() -> dict[str, Any]:
     }
 
 
-def _settings(body: Mapping[str, Any], keys: tuple[str, ...], kept: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def _settings(body: Mapping[str, Any], keys: tuple[str, ...], kept: Mapping[str, Any] | None = None, *,
+              can_encrypt: bool = False) -> dict[str, Any]:
     """The pool's settings from a CreateUserPool (``kept`` None) or UpdateUserPool call; ``kept``
     is the pool's config, whose SetUserPoolMfaConfig-only settings an update keeps."""
     config = _defaults()
@@ -61,7 +62,7 @@ def _settings(body: Mapping[str, Any], keys: tuple[str, ...], kept: Mapping[str,
             config[key] = kept[key]
     _mirror_templates(config)
     _check(config)
-    lambda_config.check(config)
+    lambda_config.check(config, can_encrypt=can_encrypt)
     pool_mfa.check_pool_settings(config, creating=kept is None)
     return config
 
@@ -123,7 +124,7 @@ def _check(config: Mapping[str, Any]) -> None:
 
 def create_pool(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
     name = body["PoolName"]
-    config = _settings(body, IMMUTABLE + MUTABLE)
+    config = _settings(body, IMMUTABLE + MUTABLE, can_encrypt=rt.code_encrypter is not None)
     pool_schema = schema.build_schema(body.get("Schema"))
     now = rt.clock.now()
     with rt.store.transaction() as tx:
@@ -167,7 +168,7 @@ def describe_pool(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
 def update_pool(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
     with rt.store.transaction() as tx:
         pool = get_pool(tx, body["UserPoolId"])
-        config = _settings(body, MUTABLE, kept=pool.config)
+        config = _settings(body, MUTABLE, kept=pool.config, can_encrypt=rt.code_encrypter is not None)
         for key in IMMUTABLE:
             if key in pool.config:
                 config[key] = pool.config[key]

@@ -12,7 +12,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from userpool.model.errors import TriggerUnreachable
-from userpool.model.ports import Clock, MessageSender, Metrics, NoMetrics, Random, Store, TriggerInvoker
+from userpool.model.ports import (
+    Clock,
+    CodeEncrypter,
+    DeliveryFailed,
+    MessageSender,
+    Metrics,
+    NoMetrics,
+    Random,
+    Store,
+    TriggerInvoker,
+)
 
 
 class NoTriggerRunner:
@@ -21,6 +31,9 @@ class NoTriggerRunner:
 
     def invoke(self, function_arn: str, event: Mapping[str, Any], *, timeout: float) -> dict[str, Any]:
         raise TriggerUnreachable("no trigger runner")
+
+    def invoke_event(self, function_arn: str, event: Mapping[str, Any]) -> None:
+        raise DeliveryFailed("no trigger runner for the custom sender")
 
 
 @dataclass(frozen=True)
@@ -34,3 +47,6 @@ class Runtime:
     account_id: str = "000000000000"
     triggers: TriggerInvoker = field(default_factory=NoTriggerRunner)
     metrics: Metrics = field(default_factory=NoMetrics)
+    #: Encrypts codes for custom sender triggers (KMS + AWS Encryption SDK); None when the server
+    #: cannot (the package is not installed), and pools may then not name a custom sender.
+    code_encrypter: CodeEncrypter | None = None

@@ -202,7 +202,8 @@ def _invite(rt: Runtime, pool: UserPool, user: User, password: str, mediums: lis
             def render(chosen: tuple[str, str | None], medium: str = medium, destination: str = destination) -> Message:
                 return messages.render(pool, user, "ADMIN_CREATE_USER", medium, destination, password, chosen, now)
 
-            outbox.queue(render(text), undo, customizer(rt, pool, user, call, medium, text, render), refused)
+            outbox.queue(render(text), undo, customizer(rt, pool, user, call, medium, text, render), refused,
+                         call=call)
 
 
 def _remove_new_user(created: User) -> Undo:

@@ -85,6 +85,22 @@ class TriggerInvoker(Protocol):
         ``TriggerBadResponse`` (not JSON, or not an object) from ``model.errors``."""
         ...
 
+    def invoke_event(self, function_arn: str, event: Mapping[str, Any]) -> None:
+        """Runs the function asynchronously (the custom sender triggers, spec §7.1): the Lambda
+        Invoke API's InvocationType "Event", or the callable in a background thread. Returns
+        once the invocation is handed over; what the function does is only logged."""
+        ...
+
+
+class CodeEncrypter(Protocol):
+    """Encrypts a code for the pool's custom sender (spec §7.3; Developer Guide "Custom sender
+    Lambda triggers"): an AWS Encryption SDK message under a KMS key, as Cognito makes it."""
+
+    def encrypt(self, key_id: str, plaintext: bytes) -> bytes:
+        """The Encryption SDK message (bytes) of ``plaintext`` under KMS key ``key_id`` (an ARN).
+        Raises ``DeliveryFailed`` when KMS cannot be reached or refuses."""
+        ...
+
 
 class RateLimiter(Protocol):
     """Request-rate buckets shared by every worker process of one server (spec §9.2).

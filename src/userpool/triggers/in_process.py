@@ -24,7 +24,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from userpool.model.errors import TriggerFunctionError, TriggerUnreachable
-from userpool.triggers.invocation import ATTEMPTS, TIMED_OUT, AttemptFailed, decode_answer, function_name, with_retries
+from userpool.triggers.invocation import (
+    ASYNC_TIMEOUT,
+    ATTEMPTS,
+    TIMED_OUT,
+    AttemptFailed,
+    decode_answer,
+    function_name,
+    log,
+    with_retries,
+)
 
 Handler = Callable[[Any, Any], Any]
 
@@ -100,6 +109,26 @@ class InProcessInvoker:
         payload = json.dumps(event)
         return with_retries(
             function_arn, lambda: self._attempt(handler, name, function_arn, payload, timeout), self.attempts)
+
+    def invoke_event(self, function_arn: str, event: Mapping[str, Any]) -> None:
+        """An asynchronous invocation: the callable runs in a background thread; an error, or no
+        such function, is logged (Lambda's Event invocations report nothing back)."""
+        name = function_name(function_arn)
+        handler = self.functions.get(name)
+        if handler is None:
+            log.warning("trigger %s: no function named %s (asynchronous invocation dropped)", function_arn, name)
+            return
+        payload = json.dumps(event)
+        context = LambdaContext(function_name=name, invoked_function_arn=function_arn,
+                                deadline=time.monotonic() + ASYNC_TIMEOUT)
+
+        def run() -> None:
+            try:
+                handler(json.loads(payload), context)
+            except Exception:
+                log.exception("trigger %s failed (asynchronous invocation)", function_arn)
+
+        threading.Thread(target=run, name=f"trigger-event-{name}", daemon=True).start()
 
     def _attempt(self, handler: Handler, name: str, function_arn: str, payload: str, timeout: float) -> dict[str, Any]:
         context = LambdaContext(function_name=name, invoked_function_arn=function_arn,

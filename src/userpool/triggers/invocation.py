@@ -25,6 +25,10 @@ ATTEMPTS = 3
 #: The reason given when an attempt gets no answer in time (a real Cognito text, spec §7.5).
 TIMED_OUT = "Socket timeout while invoking Lambda function"
 
+#: Seconds an asynchronous invocation (the custom senders) may take to be handed over, and the
+#: time an in-process function is told it has.
+ASYNC_TIMEOUT = 10.0
+
 log = logging.getLogger("userpool.triggers")
 
 

@@ -35,6 +35,7 @@ import orjson
 
 from userpool.model.errors import TriggerFunctionError, TriggerUnreachable
 from userpool.triggers.invocation import (
+    ASYNC_TIMEOUT,
     ATTEMPTS,
     TIMED_OUT,
     AttemptFailed,
@@ -70,14 +71,30 @@ class LambdaInvoker:
 
     def invoke(self, function_arn: str, event: Mapping[str, Any], *, timeout: float) -> dict[str, Any]:
         client = self._client(region_of(function_arn) or self.default_region, timeout)
-        target: dict[str, str] = {"FunctionName": function_arn}
-        if self.endpoint_url is not None:
-            target = {"FunctionName": function_name(function_arn)}
-            qualifier = qualifier_of(function_arn)
-            if qualifier:
-                target["Qualifier"] = qualifier
+        target = self._target(function_arn)
         payload = json.dumps(event).encode()
         return with_retries(function_arn, lambda: self._attempt(client, function_arn, target, payload), self.attempts)
+
+    def invoke_event(self, function_arn: str, event: Mapping[str, Any]) -> None:
+        """InvocationType "Event": Lambda queues the event and answers 202 at once. A refusal
+        (no such function, no permission, Lambda unreachable) is logged, as Cognito's own
+        asynchronous invocations report nothing to the caller."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            client = self._client(region_of(function_arn) or self.default_region, ASYNC_TIMEOUT)
+            client.invoke(**self._target(function_arn), InvocationType="Event", Payload=json.dumps(event).encode())
+        except (ClientError, BotoCoreError, TriggerUnreachable) as error:
+            log.warning("trigger %s: asynchronous invocation failed: %r", function_arn, error)
+
+    def _target(self, function_arn: str) -> dict[str, str]:
+        if self.endpoint_url is None:
+            return {"FunctionName": function_arn}
+        target = {"FunctionName": function_name(function_arn)}
+        qualifier = qualifier_of(function_arn)
+        if qualifier:
+            target["Qualifier"] = qualifier
+        return target
 
     def _attempt(self, client: Any, function_arn: str, target: dict[str, str], payload: bytes) -> dict[str, Any]:
         from botocore.exceptions import (

@@ -21,3 +21,7 @@ class TriggerRouter:
     def invoke(self, function_arn: str, event: Mapping[str, Any], *, timeout: float) -> dict[str, Any]:
         runner: TriggerInvoker = self.in_process if self.in_process.handles(function_arn) else self.lambda_invoker
         return runner.invoke(function_arn, event, timeout=timeout)
+
+    def invoke_event(self, function_arn: str, event: Mapping[str, Any]) -> None:
+        runner: TriggerInvoker = self.in_process if self.in_process.handles(function_arn) else self.lambda_invoker
+        runner.invoke_event(function_arn, event)
