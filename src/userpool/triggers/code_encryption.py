@@ -11,6 +11,7 @@ boto3 (``pip install 'userpool[aws]'``); ``available()`` tells the composition r
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import threading
 from typing import Any
@@ -21,12 +22,9 @@ log = logging.getLogger("userpool.triggers")
 
 
 def available() -> bool:
-    try:
-        import aws_encryption_sdk  # noqa: F401
-        import boto3  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    """Whether the optional packages are installed (found, not imported: a worker imports boto3
+    and botocore only when a custom sender first needs them)."""
+    return all(importlib.util.find_spec(name) is not None for name in ("aws_encryption_sdk", "boto3"))
 
 
 class KmsCodeEncrypter:
@@ -34,19 +32,20 @@ class KmsCodeEncrypter:
     the SDK's default) under a KMS key, one KMS client per region."""
 
     def __init__(self, *, endpoint_url: str | None = None, default_region: str = "us-east-1") -> None:
-        import aws_encryption_sdk
-
         self.endpoint_url = endpoint_url
         self.default_region = default_region
-        self._sdk = aws_encryption_sdk.EncryptionSDKClient(
-            commitment_policy=aws_encryption_sdk.CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT)
+        self._sdk: Any = None
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
 
     def encrypt(self, key_id: str, plaintext: bytes) -> bytes:
+        import aws_encryption_sdk
         from aws_encryption_sdk.key_providers.kms import KMSMasterKey, KMSMasterKeyConfig
         from botocore.exceptions import BotoCoreError, ClientError
 
+        if self._sdk is None:
+            self._sdk = aws_encryption_sdk.EncryptionSDKClient(
+                commitment_policy=aws_encryption_sdk.CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT)
         try:
             key = KMSMasterKey(config=KMSMasterKeyConfig(key_id=key_id, client=self._client(key_id)))
             ciphertext, _ = self._sdk.encrypt(source=plaintext, key_provider=key)
