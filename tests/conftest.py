@@ -73,3 +73,7 @@ def module_postgres_database() -> Iterator[Callable[[], str]]:
     """Like ``postgres_database``, but the databases live until the module's tests are done."""
     with postgres_databases() as create:
         yield create
+
+
+# A user's project, run by tests/testing/test_sample_project.py in a pytest of its own.
+collect_ignore = ["sample_project"]
