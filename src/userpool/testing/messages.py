@@ -16,8 +16,8 @@ from userpool.delivery.outbox import read_outbox
 @dataclass(frozen=True)
 class Message:
     """One message: ``purpose`` is SIGN_UP, FORGOT_PASSWORD, VERIFY_EMAIL, VERIFY_PHONE_NUMBER,
-    ADMIN_CREATE_USER (an invitation) or an MFA / sign-in code (MFA_SMS_MFA, MFA_EMAIL_OTP, ...); ``code`` the code or
-    temporary password it carries."""
+    ADMIN_CREATE_USER (an invitation) or an MFA / sign-in code (MFA_SMS_MFA, MFA_EMAIL_OTP, ...);
+    ``code`` the code or temporary password it carries."""
 
     username: str
     purpose: str
