@@ -42,6 +42,9 @@ def _serve_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type
     serve.add_argument("--admin-credentials", dest="admin_credentials", action="append",
                        help="ACCESS_KEY:SECRET allowed to call the signed admin API (repeatable)")
     serve.add_argument("--log-level", dest="log_level")
+    serve.add_argument("--seed", metavar="FILE",
+                       help="create the pools, app clients, groups and users a JSON / YAML seed file lists (those "
+                            "missing only; all or nothing) before serving")
     serve.add_argument("--log-format", dest="log_format", choices=["text", "json"],
                        help="one line per request and per event: text (default) or json (README: Operating)")
     serve.add_argument("--metrics", choices=["on", "off"],
@@ -142,6 +145,12 @@ def serve(settings: Settings) -> int:
     if refusal is not None:
         print(f"userpool: {refusal}", file=sys.stderr)
         return 2
+    if settings.seed:
+        try:
+            print(f"seed: {_apply_seed(settings)}")
+        except (ValueError, OSError) as err:
+            print(f"userpool: seed: {err}", file=sys.stderr)
+            return 2
     # Each worker opens the store and migrates under a database lock (safe when they race), so the
     # parent imports nothing heavy and workers start at once.
     os.umask(0o077)  # data dir 0700; key, database, its -wal/-shm (made lazily by SQLite), outbox 0600
@@ -253,6 +262,44 @@ def _check_triggers(settings: Settings) -> str:
     return f"functions through {where}"
 
 
+def _apply_seed(settings: Settings) -> str:
+    """Applies ``--seed`` once, before any worker starts (seed.SeedError, a ValueError, refuses)."""
+    from userpool import seed
+    from userpool.bootstrap import build_services
+
+    document = seed.load(settings.seed or "")
+    services = build_services(settings)
+    try:
+        progress = seed.terminal_progress() if sys.stderr.isatty() else None
+        applied = seed.apply(services.rt, document, progress)
+    finally:
+        services.rt.store.close()
+    return (f"{settings.seed}: created {applied.pools} pool(s), {applied.clients} client(s), "
+            f"{applied.groups} group(s), {applied.users} user(s); the rest existed")
+
+
+def export(args: argparse.Namespace) -> int:
+    """``userpool export``: the store's pools, clients, groups and users as a seed file."""
+    from userpool import seed
+    from userpool.bootstrap import build_services
+
+    settings = settings_from(args)
+    services = build_services(settings)
+    try:
+        document = seed.export(services.rt, with_secrets=args.with_secrets)
+    finally:
+        services.rt.store.close()
+    fmt = args.format or ("yaml" if (args.output or "").endswith((".yaml", ".yml")) else "json")
+    text = seed.dump(document, fmt)
+    if args.output:
+        fd = os.open(args.output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # may hold client secrets
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def worker_app() -> Any:
     """uvicorn's factory in each worker process: the app of ``bootstrap.app_from_env``.
 
@@ -300,9 +347,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     box.add_argument("--data-dir", dest="data_dir")
     box.add_argument("--limit", type=int, default=20)
     box.add_argument("--json", action="store_true")
+    dump = sub.add_parser("export", help="write the pools, app clients, groups and users as a seed file")
+    dump.add_argument("--data-dir", dest="data_dir")
+    dump.add_argument("--db", help="database URL (default: the SQLite file in the data directory)")
+    dump.add_argument("--region")
+    dump.add_argument("--with-secrets", action="store_true", help="include app client secrets")
+    dump.add_argument("--format", choices=["json", "yaml"], help="default: by the output's extension, else JSON")
+    dump.add_argument("-o", "--output", metavar="FILE")
     args = parser.parse_args(argv)
     if args.command == "serve":
         return serve(settings_from(args))
+    if args.command == "export":
+        return export(args)
     return outbox(args)
 
 

@@ -63,3 +63,14 @@ def test_migration_9_adds_the_passkeys_table(pool_store: SqlStore) -> None:
     with pool_store.transaction() as tx:
         tx.insert_user(make_user("alice"))
         tx.insert_passkey(make_passkey())
+
+
+def test_migrations_report_progress(pool_store: SqlStore, caplog: pytest.LogCaptureFixture) -> None:
+    with pool_store.engine.begin() as conn:
+        passkeys.drop(conn)
+        conn.execute(delete(schema_version))
+        conn.execute(insert(schema_version).values(version=8, applied_at=0.0))
+    pool_store.engine.dispose()
+    with caplog.at_level("WARNING", logger="userpool.migrations"):
+        migrate(pool_store.engine)
+    assert f"migrating the database schema to version 9 of {LATEST_VERSION}" in caplog.text

@@ -91,16 +91,20 @@ def create_client(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
     now = rt.clock.now()
     with rt.store.transaction() as tx:
         pool = get_pool(tx, body["UserPoolId"])
-        config = _settings(pool, body, action="creating")
         secret = body.get("ClientSecret") or (new_client_secret(rt.random) if body.get("GenerateSecret") else None)
         for _ in range(5):
-            client = AppClient(pool.id, new_client_id(rt.random), body["ClientName"], now, now, secret, config)
+            client = new_client(pool, body, new_client_id(rt.random), secret, now)
             try:
                 tx.insert_client(client)
             except StoreConflict:
                 continue
             return {"UserPoolClient": describe(client)}
     raise InvalidParameterException("Could not allocate a client ID.")  # pragma: no cover
+
+
+def new_client(pool: UserPool, body: Mapping[str, Any], client_id: str, secret: str | None, now: float) -> AppClient:
+    """The app client CreateUserPoolClient's ``body`` describes, every setting checked."""
+    return AppClient(pool.id, client_id, body["ClientName"], now, now, secret, _settings(pool, body, action="creating"))
 
 
 def get_client(tx: Tx, client_id: str, pool_id: str | None = None) -> AppClient:

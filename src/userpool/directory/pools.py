@@ -123,20 +123,28 @@ def _check(config: Mapping[str, Any]) -> None:
 
 
 def create_pool(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
-    name = body["PoolName"]
-    config = _settings(body, IMMUTABLE + MUTABLE, can_encrypt=rt.code_encrypter is not None)
-    pool_schema = schema.build_schema(body.get("Schema"))
     now = rt.clock.now()
     with rt.store.transaction() as tx:
         for _ in range(5):
-            pool = UserPool(new_pool_id(rt.random, rt.region), name, now, now, config, pool_schema)
+            pool = new_pool(rt, body, new_pool_id(rt.random, rt.region), now)
             try:
-                tx.insert_pool(pool)
+                insert_pool(tx, pool)
             except StoreConflict:
                 continue
-            create_pool_keys(tx, pool.id, now)
             return {"UserPool": describe(rt, tx, pool)}
     raise InvalidParameterException("Could not allocate a user pool ID.")  # pragma: no cover
+
+
+def new_pool(rt: Runtime, body: Mapping[str, Any], pool_id: str, now: float) -> UserPool:
+    """The pool CreateUserPool's ``body`` describes, every setting checked (nothing stored)."""
+    config = _settings(body, IMMUTABLE + MUTABLE, can_encrypt=rt.code_encrypter is not None)
+    return UserPool(pool_id, body["PoolName"], now, now, config, schema.build_schema(body.get("Schema")))
+
+
+def insert_pool(tx: Tx, pool: UserPool) -> None:
+    """Stores a new pool with its signing keys; StoreConflict if the ID is taken."""
+    tx.insert_pool(pool)
+    create_pool_keys(tx, pool.id, pool.created)
 
 
 def get_pool(tx: Tx, pool_id: str) -> UserPool:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -47,6 +48,10 @@ Step = Callable[[Connection], None]
 LATEST_VERSION = 9
 
 _BOX_INFO = "userpool_secret_box"
+#: Progress of migrations on the terminal (the server's log): each step, and every
+#: ``PROGRESS_EVERY`` rows of a step that rewrites rows.
+log = logging.getLogger("userpool.migrations")
+PROGRESS_EVERY = 10_000
 
 
 class BoxRequired(RuntimeError):
@@ -82,7 +87,9 @@ def _seal_verifiers_and_index_lockout(conn: Connection) -> None:
     bound to their user (``repos.verifiers``); ``lockout.last_attempt`` is indexed for the purge
     of stale counters. Version 3 kept verifiers in the clear, so every one is sealed here."""
     box = secret_box(conn)
-    for row in _all_users(conn):
+    for count, row in enumerate(_all_users(conn), start=1):
+        if count % PROGRESS_EVERY == 0:
+            log.warning("schema 4: sealed the verifiers of %d users so far", count)
         values: dict[str, object] = {}
         if row.password_salt is not None:
             values["password_verifier"] = seal_verifier(
@@ -198,6 +205,8 @@ def _migrate(conn: Connection) -> int:
         if current > LATEST_VERSION:
             raise SchemaTooNew(f"database schema version {current} is newer than this server ({LATEST_VERSION})")
         for version in range(current + 1, LATEST_VERSION + 1):
+            log.warning("migrating the database schema to version %d of %d: %s", version, LATEST_VERSION,
+                        (STEPS[version].__doc__ or "").split(":", 1)[-1].strip().splitlines()[0])
             STEPS[version](conn)
             _stamp(conn, version)
     return LATEST_VERSION
