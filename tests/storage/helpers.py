@@ -166,3 +166,17 @@ def count_limit_worker(url: str, start: Any, rounds: int) -> None:
                 tx.save_limit(POOL_ID, "alice", "ConfirmForgotPassword", LimitWindow(1.0, window.count + 1))
     finally:
         store.close()
+
+
+def rewind_before(store: SqlStore, table: Any, version: int) -> None:
+    """Makes the store's database look as it was at schema ``version``, before ``table`` existed
+    (for a migration test): the table dropped, the recorded version set back."""
+    from sqlalchemy import delete, insert
+
+    from userpool.storage.sql.schema import schema_version
+
+    with store.engine.begin() as conn:
+        table.drop(conn)
+        conn.execute(delete(schema_version))
+        conn.execute(insert(schema_version).values(version=version, applied_at=0.0))
+    store.engine.dispose()  # connections may have cached the old shape

@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from sqlalchemy import delete, insert, inspect, select
+from sqlalchemy import inspect, select
 
-from tests.storage.helpers import POOL_ID, make_user
+from tests.storage.helpers import POOL_ID, make_user, rewind_before
 from userpool.model.entities import Device, DeviceSecret
 from userpool.model.errors import StoreConflict
 from userpool.storage import SqlStore
 from userpool.storage.sql.migrations import LATEST_VERSION, migrate
-from userpool.storage.sql.schema import devices, schema_version
+from userpool.storage.sql.schema import devices
 
 KEY = "us-east-1_0b2c5f9e-1111-4a4a-9c9c-000000000001"
 
@@ -101,11 +101,7 @@ def test_delete_purge_and_user_deletion(user_store: SqlStore) -> None:
 
 
 def test_migration_7_adds_the_devices_table(pool_store: SqlStore) -> None:
-    with pool_store.engine.begin() as conn:
-        devices.drop(conn)
-        conn.execute(delete(schema_version))
-        conn.execute(insert(schema_version).values(version=6, applied_at=0.0))
-    pool_store.engine.dispose()
+    rewind_before(pool_store, devices, 6)
     assert migrate(pool_store.engine) == LATEST_VERSION
     with pool_store.engine.connect() as conn:
         assert inspect(conn).has_table("devices")

@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from sqlalchemy import delete, insert, inspect
+from sqlalchemy import inspect
 
-from tests.storage.helpers import POOL_ID, make_user
+from tests.storage.helpers import POOL_ID, make_user, rewind_before
 from userpool.model.entities import WebAuthnCredential
 from userpool.model.errors import StoreConflict
 from userpool.storage import SqlStore
 from userpool.storage.sql.migrations import LATEST_VERSION, migrate
-from userpool.storage.sql.schema import passkeys, schema_version
+from userpool.storage.sql.schema import passkeys
 
 
 def make_passkey(credential_id: str = "cred-1", username: str = "alice", **overrides: object) -> WebAuthnCredential:
@@ -52,11 +52,7 @@ def test_duplicate_credential_conflicts(user_store: SqlStore) -> None:
 
 
 def test_migration_9_adds_the_passkeys_table(pool_store: SqlStore) -> None:
-    with pool_store.engine.begin() as conn:
-        passkeys.drop(conn)
-        conn.execute(delete(schema_version))
-        conn.execute(insert(schema_version).values(version=8, applied_at=0.0))
-    pool_store.engine.dispose()
+    rewind_before(pool_store, passkeys, 8)
     assert migrate(pool_store.engine) == LATEST_VERSION
     with pool_store.engine.connect() as conn:
         assert inspect(conn).has_table("passkeys")
@@ -66,11 +62,7 @@ def test_migration_9_adds_the_passkeys_table(pool_store: SqlStore) -> None:
 
 
 def test_migrations_report_progress(pool_store: SqlStore, caplog: pytest.LogCaptureFixture) -> None:
-    with pool_store.engine.begin() as conn:
-        passkeys.drop(conn)
-        conn.execute(delete(schema_version))
-        conn.execute(insert(schema_version).values(version=8, applied_at=0.0))
-    pool_store.engine.dispose()
+    rewind_before(pool_store, passkeys, 8)
     with caplog.at_level("WARNING", logger="userpool.migrations"):
         migrate(pool_store.engine)
     assert f"migrating the database schema to version 9 of {LATEST_VERSION}" in caplog.text
