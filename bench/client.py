@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import http.client
 import json
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
@@ -161,3 +162,34 @@ def setup_pool(url: str, n_users: int, threads: int = 8) -> Setup:
     except Exception as exc:
         setup.user_auth_problem = f"CreateUserPoolClient with ALLOW_USER_AUTH: {exc}"[:300]
     return setup
+
+
+T = TypeVar("T")
+
+
+def signed_in_users(url: str, pool_id: str, client_id: str, n_users: int, prefix: str,
+                    prepare: Callable[[Any, str, dict[str, Any]], T],
+                    threads: int = 8) -> tuple[dict[str, T], list[str]]:
+    """``n_users`` users named ``prefix`` + a number, each created with the bench password, signed in
+    once (USER_PASSWORD_AUTH) and handed with its AuthenticationResult to ``prepare(api, name,
+    result)`` (confirm a device, register a passkey, ...). Returns name -> what ``prepare`` made, and
+    the distinct problems of the users that could not be made."""
+    local = [boto_client(url) for _ in range(threads)]
+    problems: list[str] = []
+
+    def make(i: int) -> tuple[str, T] | None:
+        api = local[i % threads]
+        name = f"{prefix}{i:07d}"
+        try:
+            api.admin_create_user(UserPoolId=pool_id, Username=name, MessageAction="SUPPRESS")
+            api.admin_set_user_password(UserPoolId=pool_id, Username=name, Password=PASSWORD, Permanent=True)
+            result = api.initiate_auth(ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH",
+                                       AuthParameters={"USERNAME": name, "PASSWORD": PASSWORD})["AuthenticationResult"]
+            return name, prepare(api, name, result)
+        except Exception as exc:
+            problems.append(f"{type(exc).__name__}: {exc}"[:300])
+            return None
+
+    with ThreadPoolExecutor(threads) as pool:
+        made = dict(item for item in pool.map(make, range(n_users)) if item is not None)
+    return made, sorted(set(problems))[:5]

@@ -14,12 +14,11 @@ from __future__ import annotations
 import base64
 import json
 import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from bench.client import PASSWORD, Conn, boto_client, dumps, error_type
+from bench.client import PASSWORD, Conn, boto_client, dumps, error_type, signed_in_users
 from bench.srp_client import Ephemeral
 from userpool.crypto import srp
 
@@ -51,33 +50,18 @@ def setup_device(url: str, n_users: int, threads: int = 8) -> DeviceSetup:
         "ChallengeRequiredOnNewDevice": True, "DeviceOnlyRememberedOnUserPrompt": False})["UserPool"]["Id"]
     client_id = idp.create_user_pool_client(UserPoolId=pool_id, ClientName="bench-device", GenerateSecret=False,
                                             ExplicitAuthFlows=FLOWS)["UserPoolClient"]["ClientId"]
-    local = [boto_client(url) for _ in range(threads)]
-    problems: list[str] = []
+    def confirmed(api: Any, name: str, result: dict[str, Any]) -> Device:
+        metadata = result["NewDeviceMetadata"]
+        device = Device(metadata["DeviceKey"], metadata["DeviceGroupKey"], base64.b64encode(os.urandom(40)).decode())
+        salt = os.urandom(16)
+        verifier = srp.make_verifier(device.group_key, device.key, device.password, salt)
+        api.confirm_device(AccessToken=result["AccessToken"], DeviceKey=device.key, DeviceName="bench",
+                           DeviceSecretVerifierConfig={"Salt": base64.b64encode(salt).decode(),
+                                                       "PasswordVerifier": base64.b64encode(verifier).decode()})
+        return device
 
-    def make(i: int) -> tuple[str, Device] | None:
-        api = local[i % threads]
-        name = f"device{i:07d}"
-        try:
-            api.admin_create_user(UserPoolId=pool_id, Username=name, MessageAction="SUPPRESS")
-            api.admin_set_user_password(UserPoolId=pool_id, Username=name, Password=PASSWORD, Permanent=True)
-            result = api.initiate_auth(ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH",
-                                       AuthParameters={"USERNAME": name, "PASSWORD": PASSWORD})["AuthenticationResult"]
-            metadata = result["NewDeviceMetadata"]
-            device = Device(metadata["DeviceKey"], metadata["DeviceGroupKey"],
-                            base64.b64encode(os.urandom(40)).decode())
-            salt = os.urandom(16)
-            verifier = srp.make_verifier(device.group_key, device.key, device.password, salt)
-            api.confirm_device(AccessToken=result["AccessToken"], DeviceKey=device.key, DeviceName="bench",
-                               DeviceSecretVerifierConfig={"Salt": base64.b64encode(salt).decode(),
-                                                           "PasswordVerifier": base64.b64encode(verifier).decode()})
-        except Exception as exc:
-            problems.append(f"{type(exc).__name__}: {exc}"[:300])
-            return None
-        return name, device
-
-    with ThreadPoolExecutor(threads) as pool:
-        made = dict(item for item in pool.map(make, range(n_users)) if item is not None)
-    return DeviceSetup(pool_id, client_id, made, sorted(set(problems))[:5])
+    made, problems = signed_in_users(url, pool_id, client_id, n_users, "device", confirmed, threads)
+    return DeviceSetup(pool_id, client_id, made, problems)
 
 
 def login(setup: DeviceSetup, conn: Conn, user: str, eph: Ephemeral, *, wrong: bool = False) -> tuple[int, bytes] | str:

@@ -8,11 +8,10 @@ before the clock starts. The flow is credited only if an assertion from another 
 from __future__ import annotations
 
 import json
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench.client import PASSWORD, Conn, boto_client, dumps, error_type
+from bench.client import Conn, boto_client, dumps, error_type, signed_in_users
 from bench.soft_authenticator import SoftAuthenticator
 
 ORIGIN = "https://app.example.com"
@@ -39,28 +38,15 @@ def setup_passkeys(url: str, n_users: int, threads: int = 8) -> PasskeySetup:
         "RelyingPartyId": "example.com", "UserVerification": "required"})
     client_id = idp.create_user_pool_client(UserPoolId=pool_id, ClientName="bench-passkeys", GenerateSecret=False,
                                             ExplicitAuthFlows=FLOWS)["UserPoolClient"]["ClientId"]
-    local = [boto_client(url) for _ in range(threads)]
-    problems: list[str] = []
+    def registered(api: Any, name: str, result: dict[str, Any]) -> SoftAuthenticator:
+        access = result["AccessToken"]
+        options = api.start_web_authn_registration(AccessToken=access)["CredentialCreationOptions"]
+        authenticator = SoftAuthenticator(ORIGIN)
+        api.complete_web_authn_registration(AccessToken=access, Credential=authenticator.register(options))
+        return authenticator
 
-    def make(i: int) -> tuple[str, SoftAuthenticator] | None:
-        api = local[i % threads]
-        name = f"passkey{i:07d}"
-        try:
-            api.admin_create_user(UserPoolId=pool_id, Username=name, MessageAction="SUPPRESS")
-            api.admin_set_user_password(UserPoolId=pool_id, Username=name, Password=PASSWORD, Permanent=True)
-            access = api.initiate_auth(ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={
-                "USERNAME": name, "PASSWORD": PASSWORD})["AuthenticationResult"]["AccessToken"]
-            options = api.start_web_authn_registration(AccessToken=access)["CredentialCreationOptions"]
-            authenticator = SoftAuthenticator(ORIGIN)
-            api.complete_web_authn_registration(AccessToken=access, Credential=authenticator.register(options))
-        except Exception as exc:
-            problems.append(f"{type(exc).__name__}: {exc}"[:300])
-            return None
-        return name, authenticator
-
-    with ThreadPoolExecutor(threads) as pool:
-        made = dict(item for item in pool.map(make, range(n_users)) if item is not None)
-    return PasskeySetup(pool_id, client_id, made, sorted(set(problems))[:5])
+    made, problems = signed_in_users(url, pool_id, client_id, n_users, "passkey", registered, threads)
+    return PasskeySetup(pool_id, client_id, made, problems)
 
 
 def login(setup: PasskeySetup, conn: Conn, user: str, *, wrong: bool = False) -> tuple[int, bytes] | str:
