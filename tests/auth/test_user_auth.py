@@ -19,6 +19,7 @@ from tests.auth.test_srp_work import proof
 from userpool.auth import engine, sign_up_session
 from userpool.auth.context import AuthCall
 from userpool.crypto import srp
+from userpool.crypto.secret_hash import secret_hash
 from userpool.directory import signup
 from userpool.model.entities import SOFTWARE_TOKEN_MFA, MfaSettings, SoftwareToken
 from userpool.model.errors import (
@@ -232,3 +233,23 @@ def test_unknown_names_get_decoys_when_existence_is_hidden(harness: Harness) -> 
     first = [user_auth(harness, client, USERNAME=name)["ChallengeName"] for name in names]
     assert first == [user_auth(harness, client, USERNAME=name)["ChallengeName"] for name in names]  # stable
     assert set(first) == {"SELECT_CHALLENGE", "EMAIL_OTP"}  # each allowed type turns up
+
+
+def test_sign_up_session_needs_the_secret_hash_of_a_confidential_client(harness: Harness) -> None:
+    pool_id, client = choice_pool(harness, GenerateSecret=True)
+    with harness.rt.store.transaction() as tx:
+        pool = tx.get_pool(pool_id)
+        assert pool is not None
+        tx.update_pool(replace(pool, config={**pool.config, "AutoVerifiedAttributes": ["email"]}))
+    hashed = secret_hash(client["ClientSecret"], "sue", client["ClientId"])
+    signup.sign_up(harness.rt, {"ClientId": client["ClientId"], "Username": "sue", "Password": PASSWORD,
+                                "SecretHash": hashed,
+                                "UserAttributes": [{"Name": "email", "Value": "sue@example.com"}]})
+    session = sign_up_session.confirm_sign_up(harness.auth, {
+        "ClientId": client["ClientId"], "Username": "sue", "ConfirmationCode": last_code(harness),
+        "SecretHash": hashed})["Session"]
+    with refused(NotAuthorizedException, f"Client {client['ClientId']} is configured for secret but secret was "
+                                         "not received"):
+        user_auth(harness, client, session, USERNAME="sue")
+    assert "AccessToken" in user_auth(harness, client, session, USERNAME="sue",
+                                      SECRET_HASH=hashed)["AuthenticationResult"]

@@ -54,9 +54,9 @@ class UserAuthFlow(AuthFlow):
         typed = ctx.param("USERNAME")
         if ctx.pool.tier == "LITE":
             raise FeatureUnavailableInTierException("Choice-based sign-in requires the Essentials tier or higher.")
+        check_secret_hash(ctx.client, typed, ctx.optional("SECRET_HASH"))
         if ctx.call.session:
             return sign_in_from_sign_up(ctx, typed)
-        check_secret_hash(ctx.client, typed, ctx.optional("SECRET_HASH"))
         user = ctx.named
         if user is None and not ctx.client.prevent_user_existence_errors:
             raise UserNotFoundException()
