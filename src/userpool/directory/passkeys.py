@@ -8,10 +8,18 @@ none (both zero): a counter that goes backwards is a cloned authenticator and is
 
 Configuration: the pool's ``WebAuthnConfiguration.RelyingPartyId`` (required: this server has no
 user-pool domain to default to — WebAuthnConfigurationMissingException otherwise) and
-``UserVerification``; passkeys need WEB_AUTHN among the pool's AllowedFirstAuthFactors
-(WebAuthnNotEnabledException). Allowed origins: ``https://`` on the relying party's domain or a
-subdomain of it (any port), and, when the relying party is ``localhost``, ``http://localhost`` and
-``http://127.0.0.1`` on any port (browsers treat those as secure contexts).
+``UserVerification``; passkeys need the Essentials tier or higher and WEB_AUTHN among the pool's
+AllowedFirstAuthFactors (WebAuthnNotEnabledException). Allowed origins: ``https://`` on the
+relying party's domain or a subdomain of it (any port), and, when the relying party is
+``localhost``, ``http://localhost`` and ``http://127.0.0.1`` on any port (browsers treat those as
+secure contexts); an origin is what a browser writes, ``scheme://host[:port]`` and nothing more.
+
+A user has at most ``MAX_PASSKEYS`` passkeys (LimitExceededException beyond). Sign-in offers, and
+GetUserAuthFactors counts, only the passkeys of the relying party now configured: an
+authenticator scopes a credential to the relying party it was made for, so the others can no
+longer sign in (ListWebAuthnCredentials still shows them, with their RelyingPartyId, so they can be
+deleted). A validly signed assertion whose counter went backwards (a cloned authenticator) is
+refused and logged at warning level on ``userpool.passkeys``.
 
 A registration's challenge is kept in a ``codes`` row (purpose WEBAUTHN_REGISTRATION) with the app
 client that asked for it, for five minutes; CompleteWebAuthnRegistration spends it, right or wrong.
@@ -20,6 +28,7 @@ client that asked for it, for five minutes; CompleteWebAuthnRegistration spends 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -44,6 +53,7 @@ from userpool.directory.runtime import Runtime
 from userpool.model.entities import CodePurpose, User, UserPool, VerificationCode, WebAuthnCredential
 from userpool.model.errors import (
     InvalidParameterException,
+    LimitExceededException,
     ResourceNotFoundException,
     StoreConflict,
     WebAuthnChallengeNotFoundException,
@@ -60,16 +70,27 @@ from userpool.model.ports import Tx
 REGISTRATION_SECONDS = 300.0
 TIMEOUT_MS = 180_000
 LIST_LIMIT = 20
+#: Passkeys a user may have; all of them fit one ListWebAuthnCredentials page.
+MAX_PASSKEYS = 20
+#: How many stored passkeys are read for one user (more than MAX_PASSKEYS: rows made before the cap).
+_READ_LIMIT = 100
+TOO_MANY = f"A user can register at most {MAX_PASSKEYS} passkeys."
+
+_log = logging.getLogger("userpool.passkeys")
 
 
 def configured(pool: UserPool) -> bool:
-    """Whether the pool offers passkeys: WEB_AUTHN allowed and a relying party configured."""
-    return first_factors.WEB_AUTHN in first_factors.allowed(pool) and bool(_settings(pool).get("RelyingPartyId"))
+    """Whether the pool offers passkeys: Essentials tier or higher, WEB_AUTHN allowed and a
+    relying party configured."""
+    return (pool.tier != "LITE" and first_factors.WEB_AUTHN in first_factors.allowed(pool)
+            and bool(_settings(pool).get("RelyingPartyId")))
 
 
 def require_enabled(pool: UserPool) -> tuple[str, bool]:
     """The relying party ID and whether user verification is required; Cognito's errors when the
     pool does not offer passkeys."""
+    if pool.tier == "LITE":
+        raise WebAuthnNotEnabledException("Passkeys are not available in the Lite tier.")
     if first_factors.WEB_AUTHN not in first_factors.allowed(pool):
         raise WebAuthnNotEnabledException("Passkeys are not enabled for this user pool: AllowedFirstAuthFactors "
                                           "does not include WEB_AUTHN.")
@@ -81,7 +102,14 @@ def require_enabled(pool: UserPool) -> tuple[str, bool]:
 
 
 def has_passkeys(tx: Tx, pool: UserPool, user: User) -> bool:
-    return configured(pool) and bool(tx.list_passkeys(pool.id, user.username, 1))
+    """Whether ``user`` can sign in with a passkey: the pool offers passkeys and the user has one
+    for the relying party now configured."""
+    return configured(pool) and bool(_usable(tx, pool, user, str(_settings(pool)["RelyingPartyId"])))
+
+
+def _usable(tx: Tx, pool: UserPool, user: User, rp_id: str) -> list[WebAuthnCredential]:
+    """The user's passkeys made for ``rp_id``."""
+    return [c for c in tx.list_passkeys(pool.id, user.username, _READ_LIMIT) if c.relying_party_id == rp_id]
 
 
 def user_handle(user: User) -> bytes:
@@ -96,8 +124,10 @@ def start_registration(rt: Runtime, tx: Tx, pool: UserPool, user: User, client_i
     """StartWebAuthnRegistration's ``CredentialCreationOptions`` (a JSON object, §11.4); the
     challenge is kept for ``REGISTRATION_SECONDS``, bound to the client that asked."""
     rp_id, uv_required = require_enabled(pool)
+    existing = tx.list_passkeys(pool.id, user.username, _READ_LIMIT)
+    if len(existing) >= MAX_PASSKEYS:
+        raise LimitExceededException(TOO_MANY)
     challenge = rt.random.bytes(32)
-    existing = tx.list_passkeys(pool.id, user.username, 100)
     options = generate_registration_options(
         rp_id=rp_id, rp_name=pool.name, user_id=user_handle(user), user_name=_display_name(user),
         user_display_name=_display_name(user), challenge=challenge, timeout=TIMEOUT_MS,
@@ -117,8 +147,10 @@ def start_registration(rt: Runtime, tx: Tx, pool: UserPool, user: User, client_i
 def complete_registration(rt: Runtime, tx: Tx, pool: UserPool, user: User, client_id: str,
                           credential: Any) -> dict[str, Any]:
     """CompleteWebAuthnRegistration: the attestation verified against the challenge this client
-    started, and the credential stored. The started registration is spent either way."""
+    started, and the credential stored. The started registration is spent either way. The user's
+    row is locked first, so two completions of one registration cannot both read it unspent."""
     rp_id, uv_required = require_enabled(pool)
+    tx.lock_user(pool.id, user.username)
     pending = tx.get_code(pool.id, user.username, CodePurpose.WEBAUTHN_REGISTRATION)
     if pending is None or pending.expires_at <= rt.clock.now() or not pending.value:
         raise WebAuthnChallengeNotFoundException("The registration has expired or was never started.")
@@ -144,6 +176,8 @@ def complete_registration(rt: Runtime, tx: Tx, pool: UserPool, user: User, clien
     listed = response.get("transports") if isinstance(response, Mapping) else None
     transports = tuple(t for t in (listed if isinstance(listed, list) else []) if isinstance(t, str))[:8]
     attachment = credential.get("authenticatorAttachment")
+    if len(tx.list_passkeys(pool.id, user.username, _READ_LIMIT)) >= MAX_PASSKEYS:
+        raise LimitExceededException(TOO_MANY)
     try:
         tx.insert_passkey(WebAuthnCredential(
             pool_id=pool.id, username=user.username, credential_id=credential_id,
@@ -202,7 +236,7 @@ def assertion_options(rt: Runtime, tx: Tx, pool: UserPool, user: User) -> tuple[
     the WEB_AUTHN session must carry (challenge, relying party, user verification)."""
     rp_id, uv_required = require_enabled(pool)
     challenge = rt.random.bytes(32)
-    credentials = tx.list_passkeys(pool.id, user.username, 100)
+    credentials = _usable(tx, pool, user, rp_id)
     options = generate_authentication_options(
         rp_id=rp_id, challenge=challenge, timeout=TIMEOUT_MS,
         allow_credentials=[PublicKeyCredentialDescriptor(id=base64url_to_bytes(c.credential_id))
@@ -215,8 +249,10 @@ def assertion_options(rt: Runtime, tx: Tx, pool: UserPool, user: User) -> tuple[
 
 def verify_assertion(tx: Tx, pool: UserPool, user: User, state: Mapping[str, Any], credential_json: str) -> bool | None:
     """Checks a WEB_AUTHN answer against ``state`` (``assertion_options``) and one of ``user``'s
-    passkeys; on success stores the new counter and returns whether the user was verified (UV);
-    None for any failure (the caller answers NotAuthorizedException)."""
+    passkeys (its ``userHandle``, when sent, must be the user's); on success stores the new
+    counter and returns whether the user was verified (UV); None for any failure (the caller
+    answers NotAuthorizedException). A validly signed assertion whose counter did not grow is a
+    cloned authenticator: refused, and logged."""
     try:
         credential = json.loads(credential_json)
         if not isinstance(credential, dict):
@@ -224,17 +260,40 @@ def verify_assertion(tx: Tx, pool: UserPool, user: User, state: Mapping[str, Any
         stored = tx.get_passkey(pool.id, str(credential.get("id") or ""))
         if stored is None or stored.username != user.username:
             return None
+        response = credential.get("response")
+        handle = response.get("userHandle") if isinstance(response, dict) else None
+        if handle and base64url_to_bytes(str(handle)) != user_handle(user):
+            return None
         origin = _origin(credential, str(state["rp_id"]))
         if origin is None:
             return None
-        verified = verify_authentication_response(
-            credential=credential, expected_challenge=base64url_to_bytes(str(state["challenge"])),
-            expected_rp_id=str(state["rp_id"]), expected_origin=origin, credential_public_key=stored.public_key,
-            credential_current_sign_count=stored.sign_count, require_user_verification=bool(state.get("uv")))
+        expected: dict[str, Any] = {
+            "credential": credential, "expected_challenge": base64url_to_bytes(str(state["challenge"])),
+            "expected_rp_id": str(state["rp_id"]), "expected_origin": origin,
+            "credential_public_key": stored.public_key, "require_user_verification": bool(state.get("uv"))}
+        try:
+            verified = verify_authentication_response(**expected, credential_current_sign_count=stored.sign_count)
+        except exceptions.InvalidAuthenticationResponse as error:
+            if "sign count" in str(error):
+                _record_clone(pool, stored, expected)
+            return None
     except (exceptions.WebAuthnException, ValueError, KeyError, TypeError):
         return None
     tx.set_passkey_sign_count(pool.id, stored.credential_id, verified.new_sign_count)
     return bool(verified.user_verified)
+
+
+def _record_clone(pool: UserPool, stored: WebAuthnCredential, expected: dict[str, Any]) -> None:
+    """Logs a counter that went backwards — once the rest of the assertion, its signature included,
+    is found right (py_webauthn checks the counter before the signature, so a forgery must not be
+    taken for a clone)."""
+    try:
+        presented = verify_authentication_response(**expected, credential_current_sign_count=0).new_sign_count
+    except (exceptions.WebAuthnException, ValueError, KeyError, TypeError):
+        return
+    _log.warning("passkey counter went backwards (cloned authenticator?), sign-in refused: pool=%s user=%s "
+                 "credential=%s stored=%d presented=%d", pool.id, stored.username, stored.credential_id,
+                 stored.sign_count, presented)
 
 
 # --- helpers --------------------------------------------------------------------------------
@@ -252,9 +311,12 @@ def _origin(credential: Mapping[str, Any], rp_id: str) -> str | None:
         client_data = json.loads(base64url_to_bytes(str(response["clientDataJSON"])))
         origin = str(client_data["origin"])
         parts = urlsplit(origin)
-        host = (parts.hostname or "").lower()
+        host = parts.hostname or ""
+        port = parts.port
     except (KeyError, TypeError, ValueError):
         return None
+    if origin != f"{parts.scheme}://{host}" + ("" if port is None else f":{port}"):
+        return None  # not an origin as a browser serialises it (user info, path, query, case, ...)
     if parts.scheme == "https" and (host == rp_id or host.endswith("." + rp_id)):
         return origin
     if parts.scheme == "http" and rp_id == "localhost" and host in ("localhost", "127.0.0.1"):
