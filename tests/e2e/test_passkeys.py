@@ -65,6 +65,8 @@ def test_register_list_sign_in_delete(idp: Any, make_pool: Any, make_client: Any
     options = idp.start_web_authn_registration(AccessToken=access)["CredentialCreationOptions"]
     assert options["rp"]["id"] == "example.com" and options["challenge"] and options["user"]["id"]
     assert options["authenticatorSelection"]["userVerification"] == "required"
+    assert options["authenticatorSelection"]["residentKey"] == "required"
+    assert [p["alg"] for p in options["pubKeyCredParams"]] == [-7, -257]  # ES256, RS256
     idp.complete_web_authn_registration(AccessToken=access, Credential=phone.register(options))
     listed = idp.list_web_authn_credentials(AccessToken=access)["Credentials"]
     assert [c["RelyingPartyId"] for c in listed] == ["example.com"]
@@ -173,7 +175,8 @@ def test_registration_misuse(idp: Any, make_pool: Any, make_client: Any, make_us
         idp.complete_web_authn_registration(AccessToken=access_token(idp, other), Credential=phone.register(options))
     for misbehave, error in (({"origin": "https://evil.example.net"}, "WebAuthnOriginNotAllowedException"),
                              ({"rp_id": "evil.example.net"}, "WebAuthnRelyingPartyMismatchException"),
-                             ({"uv": False}, "WebAuthnCredentialNotSupportedException")):
+                             ({"uv": False}, "WebAuthnCredentialNotSupportedException"),
+                             ({"eddsa": True}, "WebAuthnCredentialNotSupportedException")):  # a key not offered
         options = idp.start_web_authn_registration(AccessToken=access)["CredentialCreationOptions"]
         with expect_error(error):
             idp.complete_web_authn_registration(AccessToken=access, Credential=phone.register(options, **misbehave))

@@ -41,6 +41,7 @@ from webauthn import (
     verify_registration_response,
 )
 from webauthn.helpers import base64url_to_bytes, bytes_to_base64url, exceptions
+from webauthn.helpers.cose import COSEAlgorithmIdentifier
 from webauthn.helpers.structs import (
     AuthenticatorSelectionCriteria,
     PublicKeyCredentialDescriptor,
@@ -75,6 +76,10 @@ MAX_PASSKEYS = 20
 #: How many stored passkeys are read for one user (more than MAX_PASSKEYS: rows made before the cap).
 _READ_LIMIT = 100
 TOO_MANY = f"A user can register at most {MAX_PASSKEYS} passkeys."
+
+#: The key types offered and accepted: ES256 and RS256, as Cognito's options list them (Amplify's
+#: test data of StartWebAuthnRegistration's answer).
+ALGORITHMS = [COSEAlgorithmIdentifier.ECDSA_SHA_256, COSEAlgorithmIdentifier.RSASSA_PKCS1_v1_5_SHA_256]
 
 _log = logging.getLogger("userpool.passkeys")
 
@@ -137,6 +142,7 @@ def start_registration(rt: Runtime, tx: Tx, pool: UserPool, user: User, client_i
             else UserVerificationRequirement.PREFERRED),
         exclude_credentials=[PublicKeyCredentialDescriptor(id=base64url_to_bytes(c.credential_id))
                              for c in existing],
+        supported_pub_key_algs=ALGORITHMS,
     )
     now = rt.clock.now()
     tx.put_code(VerificationCode(pool.id, user.username, CodePurpose.WEBAUTHN_REGISTRATION, b"", now,
@@ -166,7 +172,7 @@ def complete_registration(rt: Runtime, tx: Tx, pool: UserPool, user: User, clien
     try:
         verified = verify_registration_response(
             credential=dict(credential), expected_challenge=base64url_to_bytes(challenge), expected_rp_id=rp_id,
-            expected_origin=origin, require_user_verification=uv_required)
+            expected_origin=origin, require_user_verification=uv_required, supported_pub_key_algs=ALGORITHMS)
     except exceptions.InvalidRegistrationResponse as error:
         raise _registration_error(str(error)) from None
     except (exceptions.WebAuthnException, ValueError, KeyError, TypeError):
@@ -194,7 +200,7 @@ def _registration_error(message: str) -> Exception:
         return WebAuthnRelyingPartyMismatchException("The credential is for another relying party.")
     if "challenge" in message:
         return WebAuthnChallengeNotFoundException("The credential answers another challenge.")
-    if "verif" in message or "present" in message:
+    if "verif" in message or "present" in message or "Unsupported" in message:
         return WebAuthnCredentialNotSupportedException(message)
     return InvalidParameterException(f"Credential is not a valid registration response: {message}")
 
