@@ -180,6 +180,10 @@ def test_registration_misuse(idp: Any, make_pool: Any, make_client: Any, make_us
         options = idp.start_web_authn_registration(AccessToken=access)["CredentialCreationOptions"]
         with expect_error(error):
             idp.complete_web_authn_registration(AccessToken=access, Credential=phone.register(options, **misbehave))
+    idp.start_web_authn_registration(AccessToken=access)
+    with expect_error("InvalidParameterException", match="Credential is not a valid registration response"):
+        idp.complete_web_authn_registration(AccessToken=access, Credential={"id": "eA", "response": {
+            "clientDataJSON": "!!"}})
     options = idp.start_web_authn_registration(AccessToken=access)["CredentialCreationOptions"]
     credential = phone.register(options)
     idp.complete_web_authn_registration(AccessToken=access, Credential=credential)

@@ -166,6 +166,8 @@ def complete_registration(rt: Runtime, tx: Tx, pool: UserPool, user: User, clien
         raise WebAuthnClientMismatchException("The registration was started by another app client.")
     if not isinstance(credential, Mapping):
         raise InvalidParameterException("Credential must be a RegistrationResponseJSON object.")
+    if _client_origin(credential) is None:
+        raise InvalidParameterException("Credential is not a valid registration response: no clientDataJSON origin.")
     origin = _origin(credential, rp_id)
     if origin is None:
         raise WebAuthnOriginNotAllowedException("The credential's origin is not allowed for the relying party.")
@@ -310,16 +312,27 @@ def _settings(pool: UserPool) -> Mapping[str, Any]:
     return settings if isinstance(settings, Mapping) else {}
 
 
-def _origin(credential: Mapping[str, Any], rp_id: str) -> str | None:
-    """The origin in the credential's clientDataJSON, when it may sign in for ``rp_id``."""
+def _client_origin(credential: Mapping[str, Any]) -> str | None:
+    """The ``origin`` in the credential's clientDataJSON; None when there is none to read."""
     try:
         response = credential["response"]
         client_data = json.loads(base64url_to_bytes(str(response["clientDataJSON"])))
-        origin = str(client_data["origin"])
+        origin = client_data["origin"]
+    except (KeyError, TypeError, ValueError):
+        return None
+    return origin if isinstance(origin, str) else None
+
+
+def _origin(credential: Mapping[str, Any], rp_id: str) -> str | None:
+    """The origin in the credential's clientDataJSON, when it may sign in for ``rp_id``."""
+    origin = _client_origin(credential)
+    if origin is None:
+        return None
+    try:
         parts = urlsplit(origin)
         host = parts.hostname or ""
         port = parts.port
-    except (KeyError, TypeError, ValueError):
+    except ValueError:
         return None
     if origin != f"{parts.scheme}://{host}" + ("" if port is None else f":{port}"):
         return None  # not an origin as a browser serialises it (user info, path, query, case, ...)
