@@ -16,7 +16,8 @@ from typing import Any
 
 import cbor2
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 UP, UV, AT = 0x01, 0x04, 0x40
 AAGUID = bytes(16)
@@ -47,13 +48,17 @@ class SoftAuthenticator:
     passkeys: list[Passkey] = field(default_factory=list)
 
     def register(self, options: dict[str, Any], *, origin: str | None = None, uv: bool = True,
-                 rp_id: str | None = None) -> dict[str, Any]:
-        """The RegistrationResponseJSON for StartWebAuthnRegistration's options (an object)."""
+                 rp_id: str | None = None, eddsa: bool = False) -> dict[str, Any]:
+        """The RegistrationResponseJSON for StartWebAuthnRegistration's options (an object).
+        ``eddsa``: an Ed25519 key instead (registration only; it cannot sign assertions here)."""
         rp = rp_id or options["rp"]["id"]
         key = ec.generate_private_key(ec.SECP256R1())
         passkey = Passkey(os.urandom(32), key, rp, unb64url(options["user"]["id"]))
         numbers = key.public_key().public_numbers()
         cose = cbor2.dumps({1: 2, 3: -7, -1: 1, -2: numbers.x.to_bytes(32, "big"), -3: numbers.y.to_bytes(32, "big")})
+        if eddsa:
+            raw = ed25519.Ed25519PrivateKey.generate().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+            cose = cbor2.dumps({1: 1, 3: -8, -1: 6, -2: raw})
         auth_data = (hashlib.sha256(rp.encode()).digest() + bytes([UP | (UV if uv else 0) | AT])
                      + (0).to_bytes(4, "big") + AAGUID + len(passkey.credential_id).to_bytes(2, "big")
                      + passkey.credential_id + cose)

@@ -2,9 +2,10 @@
 Playwright with that executable) with a CDP virtual authenticator, running a page that uses
 Amplify JS v6 (unmodified, bundled by esbuild: tests/js/browser/passkey_page.mjs) against the
 server: ``associateWebAuthnCredential``, ``listWebAuthnCredentials``, ``signIn`` with USER_AUTH and
-``preferredChallenge: 'WEB_AUTHN'``, ``deleteWebAuthnCredential``. The browser computes the
-credentials; the server checks them with py_webauthn. Without Chromium (or Playwright) the test
-skips with the reason; under CI=true it fails."""
+``preferredChallenge: 'WEB_AUTHN'`` and by choice (``confirmSignIn`` with ``WEB_AUTHN``),
+``deleteWebAuthnCredential``. The browser computes the credentials; the server checks them with
+py_webauthn. Without Chromium (or Playwright) the test skips with the reason; under CI=true it
+fails."""
 
 from __future__ import annotations
 
@@ -125,6 +126,15 @@ def test_amplify_registers_and_signs_in_with_a_passkey(browser_page: Any, server
     call(page, "signOut")
     done = call(page, "signIn", {"username": "ann", "options": {"authFlowType": "USER_AUTH",
                                                                 "preferredChallenge": "WEB_AUTHN"}})
+    assert done == {"isSignedIn": True, "nextStep": {"signInStep": "DONE"}}, done
+    assert call(page, "currentUser")["username"] == "ann"
+    # no preferred challenge: Amplify shows the choice, the user picks the passkey (SELECT_CHALLENGE
+    # answered with ANSWER=WEB_AUTHN, then the WEB_AUTHN challenge, §11.3)
+    call(page, "signOut")
+    offered = call(page, "signIn", {"username": "ann", "options": {"authFlowType": "USER_AUTH"}})
+    assert offered["nextStep"]["signInStep"] == "CONTINUE_SIGN_IN_WITH_FIRST_FACTOR_SELECTION", offered
+    assert "WEB_AUTHN" in offered["nextStep"]["availableChallenges"], offered
+    done = call(page, "confirmSignIn", {"challengeResponse": "WEB_AUTHN"})
     assert done == {"isSignedIn": True, "nextStep": {"signInStep": "DONE"}}, done
     assert call(page, "currentUser")["username"] == "ann"
     call(page, "deleteWebAuthnCredential", listed[0]["credentialId"])

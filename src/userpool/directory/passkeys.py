@@ -8,10 +8,18 @@ none (both zero): a counter that goes backwards is a cloned authenticator and is
 
 Configuration: the pool's ``WebAuthnConfiguration.RelyingPartyId`` (required: this server has no
 user-pool domain to default to — WebAuthnConfigurationMissingException otherwise) and
-``UserVerification``; passkeys need WEB_AUTHN among the pool's AllowedFirstAuthFactors
-(WebAuthnNotEnabledException). Allowed origins: ``https://`` on the relying party's domain or a
-subdomain of it (any port), and, when the relying party is ``localhost``, ``http://localhost`` and
-``http://127.0.0.1`` on any port (browsers treat those as secure contexts).
+``UserVerification``; passkeys need the Essentials tier or higher and WEB_AUTHN among the pool's
+AllowedFirstAuthFactors (WebAuthnNotEnabledException). Allowed origins: ``https://`` on the
+relying party's domain or a subdomain of it (any port), and, when the relying party is
+``localhost``, ``http://localhost`` and ``http://127.0.0.1`` on any port (browsers treat those as
+secure contexts); an origin is what a browser writes, ``scheme://host[:port]`` and nothing more.
+
+A user has at most ``MAX_PASSKEYS`` passkeys (LimitExceededException beyond). Sign-in offers, and
+GetUserAuthFactors counts, only the passkeys of the relying party now configured: an
+authenticator scopes a credential to the relying party it was made for, so the others can no
+longer sign in (ListWebAuthnCredentials still shows them, with their RelyingPartyId, so they can be
+deleted). A validly signed assertion whose counter went backwards (a cloned authenticator) is
+refused and logged at warning level on ``userpool.passkeys``.
 
 A registration's challenge is kept in a ``codes`` row (purpose WEBAUTHN_REGISTRATION) with the app
 client that asked for it, for five minutes; CompleteWebAuthnRegistration spends it, right or wrong.
@@ -20,6 +28,7 @@ client that asked for it, for five minutes; CompleteWebAuthnRegistration spends 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -32,6 +41,7 @@ from webauthn import (
     verify_registration_response,
 )
 from webauthn.helpers import base64url_to_bytes, bytes_to_base64url, exceptions
+from webauthn.helpers.cose import COSEAlgorithmIdentifier
 from webauthn.helpers.structs import (
     AuthenticatorSelectionCriteria,
     PublicKeyCredentialDescriptor,
@@ -44,6 +54,7 @@ from userpool.directory.runtime import Runtime
 from userpool.model.entities import CodePurpose, User, UserPool, VerificationCode, WebAuthnCredential
 from userpool.model.errors import (
     InvalidParameterException,
+    LimitExceededException,
     ResourceNotFoundException,
     StoreConflict,
     WebAuthnChallengeNotFoundException,
@@ -60,16 +71,31 @@ from userpool.model.ports import Tx
 REGISTRATION_SECONDS = 300.0
 TIMEOUT_MS = 180_000
 LIST_LIMIT = 20
+#: Passkeys a user may have; all of them fit one ListWebAuthnCredentials page.
+MAX_PASSKEYS = 20
+#: How many stored passkeys are read for one user (more than MAX_PASSKEYS: rows made before the cap).
+_READ_LIMIT = 100
+TOO_MANY = f"A user can register at most {MAX_PASSKEYS} passkeys."
+
+#: The key types offered and accepted: ES256 and RS256, as Cognito's options list them (Amplify's
+#: test data of StartWebAuthnRegistration's answer).
+ALGORITHMS = [COSEAlgorithmIdentifier.ECDSA_SHA_256, COSEAlgorithmIdentifier.RSASSA_PKCS1_v1_5_SHA_256]
+
+_log = logging.getLogger("userpool.passkeys")
 
 
 def configured(pool: UserPool) -> bool:
-    """Whether the pool offers passkeys: WEB_AUTHN allowed and a relying party configured."""
-    return first_factors.WEB_AUTHN in first_factors.allowed(pool) and bool(_settings(pool).get("RelyingPartyId"))
+    """Whether the pool offers passkeys: Essentials tier or higher, WEB_AUTHN allowed and a
+    relying party configured."""
+    return (pool.tier != "LITE" and first_factors.WEB_AUTHN in first_factors.allowed(pool)
+            and bool(_settings(pool).get("RelyingPartyId")))
 
 
 def require_enabled(pool: UserPool) -> tuple[str, bool]:
     """The relying party ID and whether user verification is required; Cognito's errors when the
     pool does not offer passkeys."""
+    if pool.tier == "LITE":
+        raise WebAuthnNotEnabledException("Passkeys are not available in the Lite tier.")
     if first_factors.WEB_AUTHN not in first_factors.allowed(pool):
         raise WebAuthnNotEnabledException("Passkeys are not enabled for this user pool: AllowedFirstAuthFactors "
                                           "does not include WEB_AUTHN.")
@@ -81,7 +107,14 @@ def require_enabled(pool: UserPool) -> tuple[str, bool]:
 
 
 def has_passkeys(tx: Tx, pool: UserPool, user: User) -> bool:
-    return configured(pool) and bool(tx.list_passkeys(pool.id, user.username, 1))
+    """Whether ``user`` can sign in with a passkey: the pool offers passkeys and the user has one
+    for the relying party now configured."""
+    return configured(pool) and bool(_usable(tx, pool, user, str(_settings(pool)["RelyingPartyId"])))
+
+
+def _usable(tx: Tx, pool: UserPool, user: User, rp_id: str) -> list[WebAuthnCredential]:
+    """The user's passkeys made for ``rp_id``."""
+    return [c for c in tx.list_passkeys(pool.id, user.username, _READ_LIMIT) if c.relying_party_id == rp_id]
 
 
 def user_handle(user: User) -> bytes:
@@ -96,8 +129,10 @@ def start_registration(rt: Runtime, tx: Tx, pool: UserPool, user: User, client_i
     """StartWebAuthnRegistration's ``CredentialCreationOptions`` (a JSON object, §11.4); the
     challenge is kept for ``REGISTRATION_SECONDS``, bound to the client that asked."""
     rp_id, uv_required = require_enabled(pool)
+    existing = tx.list_passkeys(pool.id, user.username, _READ_LIMIT)
+    if len(existing) >= MAX_PASSKEYS:
+        raise LimitExceededException(TOO_MANY)
     challenge = rt.random.bytes(32)
-    existing = tx.list_passkeys(pool.id, user.username, 100)
     options = generate_registration_options(
         rp_id=rp_id, rp_name=pool.name, user_id=user_handle(user), user_name=_display_name(user),
         user_display_name=_display_name(user), challenge=challenge, timeout=TIMEOUT_MS,
@@ -107,6 +142,7 @@ def start_registration(rt: Runtime, tx: Tx, pool: UserPool, user: User, client_i
             else UserVerificationRequirement.PREFERRED),
         exclude_credentials=[PublicKeyCredentialDescriptor(id=base64url_to_bytes(c.credential_id))
                              for c in existing],
+        supported_pub_key_algs=ALGORITHMS,
     )
     now = rt.clock.now()
     tx.put_code(VerificationCode(pool.id, user.username, CodePurpose.WEBAUTHN_REGISTRATION, b"", now,
@@ -117,8 +153,10 @@ def start_registration(rt: Runtime, tx: Tx, pool: UserPool, user: User, client_i
 def complete_registration(rt: Runtime, tx: Tx, pool: UserPool, user: User, client_id: str,
                           credential: Any) -> dict[str, Any]:
     """CompleteWebAuthnRegistration: the attestation verified against the challenge this client
-    started, and the credential stored. The started registration is spent either way."""
+    started, and the credential stored. The started registration is spent either way. The user's
+    row is locked first, so two completions of one registration cannot both read it unspent."""
     rp_id, uv_required = require_enabled(pool)
+    tx.lock_user(pool.id, user.username)
     pending = tx.get_code(pool.id, user.username, CodePurpose.WEBAUTHN_REGISTRATION)
     if pending is None or pending.expires_at <= rt.clock.now() or not pending.value:
         raise WebAuthnChallengeNotFoundException("The registration has expired or was never started.")
@@ -128,13 +166,15 @@ def complete_registration(rt: Runtime, tx: Tx, pool: UserPool, user: User, clien
         raise WebAuthnClientMismatchException("The registration was started by another app client.")
     if not isinstance(credential, Mapping):
         raise InvalidParameterException("Credential must be a RegistrationResponseJSON object.")
+    if _client_origin(credential) is None:
+        raise InvalidParameterException("Credential is not a valid registration response: no clientDataJSON origin.")
     origin = _origin(credential, rp_id)
     if origin is None:
         raise WebAuthnOriginNotAllowedException("The credential's origin is not allowed for the relying party.")
     try:
         verified = verify_registration_response(
             credential=dict(credential), expected_challenge=base64url_to_bytes(challenge), expected_rp_id=rp_id,
-            expected_origin=origin, require_user_verification=uv_required)
+            expected_origin=origin, require_user_verification=uv_required, supported_pub_key_algs=ALGORITHMS)
     except exceptions.InvalidRegistrationResponse as error:
         raise _registration_error(str(error)) from None
     except (exceptions.WebAuthnException, ValueError, KeyError, TypeError):
@@ -144,6 +184,8 @@ def complete_registration(rt: Runtime, tx: Tx, pool: UserPool, user: User, clien
     listed = response.get("transports") if isinstance(response, Mapping) else None
     transports = tuple(t for t in (listed if isinstance(listed, list) else []) if isinstance(t, str))[:8]
     attachment = credential.get("authenticatorAttachment")
+    if len(tx.list_passkeys(pool.id, user.username, _READ_LIMIT)) >= MAX_PASSKEYS:
+        raise LimitExceededException(TOO_MANY)
     try:
         tx.insert_passkey(WebAuthnCredential(
             pool_id=pool.id, username=user.username, credential_id=credential_id,
@@ -160,7 +202,7 @@ def _registration_error(message: str) -> Exception:
         return WebAuthnRelyingPartyMismatchException("The credential is for another relying party.")
     if "challenge" in message:
         return WebAuthnChallengeNotFoundException("The credential answers another challenge.")
-    if "verif" in message or "present" in message:
+    if "verif" in message or "present" in message or "Unsupported" in message:
         return WebAuthnCredentialNotSupportedException(message)
     return InvalidParameterException(f"Credential is not a valid registration response: {message}")
 
@@ -202,7 +244,7 @@ def assertion_options(rt: Runtime, tx: Tx, pool: UserPool, user: User) -> tuple[
     the WEB_AUTHN session must carry (challenge, relying party, user verification)."""
     rp_id, uv_required = require_enabled(pool)
     challenge = rt.random.bytes(32)
-    credentials = tx.list_passkeys(pool.id, user.username, 100)
+    credentials = _usable(tx, pool, user, rp_id)
     options = generate_authentication_options(
         rp_id=rp_id, challenge=challenge, timeout=TIMEOUT_MS,
         allow_credentials=[PublicKeyCredentialDescriptor(id=base64url_to_bytes(c.credential_id))
@@ -215,8 +257,10 @@ def assertion_options(rt: Runtime, tx: Tx, pool: UserPool, user: User) -> tuple[
 
 def verify_assertion(tx: Tx, pool: UserPool, user: User, state: Mapping[str, Any], credential_json: str) -> bool | None:
     """Checks a WEB_AUTHN answer against ``state`` (``assertion_options``) and one of ``user``'s
-    passkeys; on success stores the new counter and returns whether the user was verified (UV);
-    None for any failure (the caller answers NotAuthorizedException)."""
+    passkeys (its ``userHandle``, when sent, must be the user's); on success stores the new
+    counter and returns whether the user was verified (UV); None for any failure (the caller
+    answers NotAuthorizedException). A validly signed assertion whose counter did not grow is a
+    cloned authenticator: refused, and logged."""
     try:
         credential = json.loads(credential_json)
         if not isinstance(credential, dict):
@@ -224,17 +268,40 @@ def verify_assertion(tx: Tx, pool: UserPool, user: User, state: Mapping[str, Any
         stored = tx.get_passkey(pool.id, str(credential.get("id") or ""))
         if stored is None or stored.username != user.username:
             return None
+        response = credential.get("response")
+        handle = response.get("userHandle") if isinstance(response, dict) else None
+        if handle and base64url_to_bytes(str(handle)) != user_handle(user):
+            return None
         origin = _origin(credential, str(state["rp_id"]))
         if origin is None:
             return None
-        verified = verify_authentication_response(
-            credential=credential, expected_challenge=base64url_to_bytes(str(state["challenge"])),
-            expected_rp_id=str(state["rp_id"]), expected_origin=origin, credential_public_key=stored.public_key,
-            credential_current_sign_count=stored.sign_count, require_user_verification=bool(state.get("uv")))
+        expected: dict[str, Any] = {
+            "credential": credential, "expected_challenge": base64url_to_bytes(str(state["challenge"])),
+            "expected_rp_id": str(state["rp_id"]), "expected_origin": origin,
+            "credential_public_key": stored.public_key, "require_user_verification": bool(state.get("uv"))}
+        try:
+            verified = verify_authentication_response(**expected, credential_current_sign_count=stored.sign_count)
+        except exceptions.InvalidAuthenticationResponse as error:
+            if "sign count" in str(error):
+                _record_clone(pool, stored, expected)
+            return None
     except (exceptions.WebAuthnException, ValueError, KeyError, TypeError):
         return None
     tx.set_passkey_sign_count(pool.id, stored.credential_id, verified.new_sign_count)
     return bool(verified.user_verified)
+
+
+def _record_clone(pool: UserPool, stored: WebAuthnCredential, expected: dict[str, Any]) -> None:
+    """Logs a counter that went backwards — once the rest of the assertion, its signature included,
+    is found right (py_webauthn checks the counter before the signature, so a forgery must not be
+    taken for a clone)."""
+    try:
+        presented = verify_authentication_response(**expected, credential_current_sign_count=0).new_sign_count
+    except (exceptions.WebAuthnException, ValueError, KeyError, TypeError):
+        return
+    _log.warning("passkey counter went backwards (cloned authenticator?), sign-in refused: pool=%s user=%s "
+                 "credential=%s stored=%d presented=%d", pool.id, stored.username, stored.credential_id,
+                 stored.sign_count, presented)
 
 
 # --- helpers --------------------------------------------------------------------------------
@@ -245,16 +312,30 @@ def _settings(pool: UserPool) -> Mapping[str, Any]:
     return settings if isinstance(settings, Mapping) else {}
 
 
-def _origin(credential: Mapping[str, Any], rp_id: str) -> str | None:
-    """The origin in the credential's clientDataJSON, when it may sign in for ``rp_id``."""
+def _client_origin(credential: Mapping[str, Any]) -> str | None:
+    """The ``origin`` in the credential's clientDataJSON; None when there is none to read."""
     try:
         response = credential["response"]
         client_data = json.loads(base64url_to_bytes(str(response["clientDataJSON"])))
-        origin = str(client_data["origin"])
-        parts = urlsplit(origin)
-        host = (parts.hostname or "").lower()
+        origin = client_data["origin"]
     except (KeyError, TypeError, ValueError):
         return None
+    return origin if isinstance(origin, str) else None
+
+
+def _origin(credential: Mapping[str, Any], rp_id: str) -> str | None:
+    """The origin in the credential's clientDataJSON, when it may sign in for ``rp_id``."""
+    origin = _client_origin(credential)
+    if origin is None:
+        return None
+    try:
+        parts = urlsplit(origin)
+        host = parts.hostname or ""
+        port = parts.port
+    except ValueError:
+        return None
+    if origin != f"{parts.scheme}://{host}" + ("" if port is None else f":{port}"):
+        return None  # not an origin as a browser serialises it (user info, path, query, case, ...)
     if parts.scheme == "https" and (host == rp_id or host.endswith("." + rp_id)):
         return origin
     if parts.scheme == "http" and rp_id == "localhost" and host in ("localhost", "127.0.0.1"):

@@ -18,6 +18,7 @@ window.app = {
   }),
   signIn: (input) => run(() => auth.signIn(input)),
   signOut: () => run(() => auth.signOut()),
+  confirmSignIn: (input) => run(() => auth.confirmSignIn(input)),
   associateWebAuthnCredential: () => run(() => auth.associateWebAuthnCredential()),
   listWebAuthnCredentials: () => run(async () => {
     const { credentials } = await auth.listWebAuthnCredentials();
