@@ -11,6 +11,7 @@ that is never rotated) around the size check, the rename and the write. Files ar
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import fcntl
 import json
@@ -65,9 +66,45 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view) :]
 
 
-def read_outbox(path: str) -> Iterator[dict[str, Any]]:
+@dataclasses.dataclass(frozen=True)
+class Mark:
+    """A place in the outbox: ``offset`` bytes into the file that was current then (its inode; None
+    when there was none). What ``read_outbox(path, since=mark)`` returns is what came after it,
+    across a rotation: that file has become ``<path>.1``, still the same inode."""
+
+    inode: int | None = None
+    offset: int = 0
+
+
+def mark(path: str) -> Mark:
+    """The outbox's end now, taken under the shared lock (no half-written line is counted)."""
+    with _shared(path):
+        try:
+            stat = os.stat(path)
+        except FileNotFoundError:
+            return Mark()
+        return Mark(stat.st_ino, stat.st_size)
+
+
+def read_outbox(path: str, since: Mark | None = None) -> Iterator[dict[str, Any]]:
     """Messages oldest first, from the previous file and the current one; missing files are
-    empty. Both are read under a shared lock, so no rotation or half-written line is seen."""
+    empty. Both are read under a shared lock, so no rotation or half-written line is seen.
+    ``since``: only what was written after that mark (when its file has been rotated away twice,
+    everything still kept is newer)."""
+    with _shared(path):
+        parts = [_read(part) for part in (previous_path(path), path)]
+    if since is not None:
+        marked = [i for i, (inode, _) in enumerate(parts) if inode is not None and inode == since.inode]
+        if marked:
+            parts = [(None, parts[marked[-1]][1][since.offset:]), *parts[marked[-1] + 1:]]
+    for _, data in parts:
+        for line in data.split(b"\n"):  # only newline ends a record (bodies may hold U+2028)
+            if line.strip():
+                yield json.loads(line)
+
+
+@contextlib.contextmanager
+def _shared(path: str) -> Iterator[None]:
     try:
         lock = os.open(path + ".lock", os.O_RDONLY)
     except FileNotFoundError:
@@ -75,17 +112,16 @@ def read_outbox(path: str) -> Iterator[dict[str, Any]]:
     try:
         if lock >= 0:
             fcntl.flock(lock, fcntl.LOCK_SH)
-        lines = [line for part in (previous_path(path), path) for line in _lines(part)]
+        yield
     finally:
         if lock >= 0:
             os.close(lock)
-    for line in lines:
-        yield json.loads(line)
 
 
-def _lines(path: str) -> list[str]:
+def _read(path: str) -> tuple[int | None, bytes]:
+    """A file's inode and content; (None, b"") when it does not exist."""
     try:
-        with open(path, encoding="utf-8") as handle:
-            return [line for line in handle if line.strip()]
+        with open(path, "rb") as handle:
+            return os.fstat(handle.fileno()).st_ino, handle.read()
     except FileNotFoundError:
-        return []
+        return None, b""
