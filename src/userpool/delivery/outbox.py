@@ -68,35 +68,45 @@ def _write_all(fd: int, data: bytes) -> None:
 
 @dataclasses.dataclass(frozen=True)
 class Mark:
-    """A place in the outbox: ``offset`` bytes into the file that was current then (its inode; None
-    when there was none). What ``read_outbox(path, since=mark)`` returns is what came after it,
-    across a rotation: that file has become ``<path>.1``, still the same inode."""
+    """A place in the outbox: ``offset`` bytes into the file that was current then, known by its
+    inode and by the bytes just before the place, its last record (``tail``; an inode alone is not
+    enough: a file created after two rotations may get the deleted file's inode). After a
+    rotation that file is ``<path>.1``, still the same inode. The default mark is the start."""
 
     inode: int | None = None
     offset: int = 0
+    tail: bytes = b""
+
+
+#: How much of the file's end a mark keeps, at most (a record is usually far shorter).
+_TAIL_BYTES = 4096
 
 
 def mark(path: str) -> Mark:
     """The outbox's end now, taken under the shared lock (no half-written line is counted)."""
     with _shared(path):
         try:
-            stat = os.stat(path)
+            with open(path, "rb") as handle:
+                size = os.fstat(handle.fileno()).st_size
+                handle.seek(max(size - _TAIL_BYTES, 0))
+                end = handle.read(size)
+                return Mark(os.fstat(handle.fileno()).st_ino, size, end[end.rfind(b"\n", 0, len(end) - 1) + 1:])
         except FileNotFoundError:
             return Mark()
-        return Mark(stat.st_ino, stat.st_size)
 
 
 def read_outbox(path: str, since: Mark | None = None) -> Iterator[dict[str, Any]]:
     """Messages oldest first, from the previous file and the current one; missing files are
     empty. Both are read under a shared lock, so no rotation or half-written line is seen.
-    ``since``: only what was written after that mark (when its file has been rotated away twice,
-    everything still kept is newer)."""
+    ``since``: only what was written after that mark (when its file is no longer kept, having
+    been rotated away twice, everything kept is newer)."""
     with _shared(path):
         parts = [_read(part) for part in (previous_path(path), path)]
     if since is not None:
-        marked = [i for i, (inode, _) in enumerate(parts) if inode is not None and inode == since.inode]
-        if marked:
-            parts = [(None, parts[marked[-1]][1][since.offset:]), *parts[marked[-1] + 1:]]
+        for i, (inode, data) in enumerate(parts):
+            if inode == since.inode and data[:since.offset].endswith(since.tail) and len(data) >= since.offset:
+                parts = [(None, data[since.offset:]), *parts[i + 1:]]
+                break
     for _, data in parts:
         for line in data.split(b"\n"):  # only newline ends a record (bodies may hold U+2028)
             if line.strip():
