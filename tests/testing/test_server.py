@@ -96,6 +96,9 @@ def test_stop_ends_the_process_and_removes_the_data(tmp_path: Path) -> None:
     server = UserpoolServer().start()
     process, data = server.process, server.data_dir
     assert process is not None and (data / "userpool.db").exists()
+    with pytest.raises(RuntimeError, match="running already"):
+        server.start()
+    assert server.process is process and process.poll() is None
     server.stop()
     assert process.poll() is not None and not data.exists()
     with pytest.raises(RuntimeError, match="not running"):

@@ -84,6 +84,8 @@ class UserpoolServer:
     def start(self) -> UserpoolServer:
         """Starts the server and waits until it is ready; RuntimeError (with its output) when it
         does not start."""
+        if self.process is not None:
+            raise RuntimeError(f"this UserpoolServer is running already, on {self.url}")
         try:
             for _ in range(_PORT_ATTEMPTS):
                 self.port = _free_port()
