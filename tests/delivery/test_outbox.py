@@ -11,7 +11,7 @@ import stat
 from pathlib import Path
 from typing import Any
 
-from userpool.delivery.outbox import OutboxSender, previous_path, read_outbox
+from userpool.delivery.outbox import Mark, OutboxSender, mark, previous_path, read_outbox
 from userpool.model.entities import Message
 
 
@@ -107,3 +107,31 @@ def test_outbox_files_are_private_whatever_the_umask(tmp_path: Path) -> None:
         os.umask(old)
     for file in tmp_path.iterdir():
         assert stat.S_IMODE(file.stat().st_mode) == 0o600, file
+
+
+def test_a_mark_reads_only_what_came_after_it_across_rotations(tmp_path: Path) -> None:
+    path = tmp_path / "outbox.jsonl"
+    size = len(json.dumps(dataclasses.asdict(_message(0)), ensure_ascii=False)) + 1
+    sender = OutboxSender(str(path), max_bytes=3 * size)
+    assert mark(str(path)) == Mark()  # no outbox yet: everything later is new
+    before = mark(str(path))
+    sender.send(_message(0))
+    sender.send(_message(1))
+    assert [m["username"] for m in read_outbox(str(path), since=before)] == ["w-0", "w-1"]
+    middle = mark(str(path))
+    assert list(read_outbox(str(path), since=middle)) == []
+    sender.send(_message(2))
+    sender.send(_message(3))  # rotates: the marked file is now outbox.jsonl.1
+    assert Path(previous_path(str(path))).exists()
+    assert [m["username"] for m in read_outbox(str(path), since=middle)] == ["w-2", "w-3"]
+    for n in range(4, 10):  # rotated away twice: everything kept is newer than the mark
+        sender.send(_message(n))
+    assert [m["username"] for m in read_outbox(str(path), since=middle)] == [
+        m["username"] for m in read_outbox(str(path))]
+
+
+def test_only_a_newline_ends_a_record(tmp_path: Path) -> None:
+    path = tmp_path / "outbox.jsonl"
+    OutboxSender(str(path)).send(dataclasses.replace(_message(1), body="line\u2028separator\x85next\rcr"))
+    [record] = read_outbox(str(path))
+    assert record["body"] == "line\u2028separator\x85next\rcr"

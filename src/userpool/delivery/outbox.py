@@ -11,6 +11,7 @@ that is never rotated) around the size check, the rename and the write. Files ar
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import fcntl
 import json
@@ -65,9 +66,55 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view) :]
 
 
-def read_outbox(path: str) -> Iterator[dict[str, Any]]:
+@dataclasses.dataclass(frozen=True)
+class Mark:
+    """A place in the outbox: ``offset`` bytes into the file that was current then, known by its
+    inode and by the bytes just before the place, its last record (``tail``; an inode alone is not
+    enough: a file created after two rotations may get the deleted file's inode). After a
+    rotation that file is ``<path>.1``, still the same inode. The default mark is the start."""
+
+    inode: int | None = None
+    offset: int = 0
+    tail: bytes = b""
+
+
+#: How much of the file's end a mark keeps, at most (a record is usually far shorter).
+_TAIL_BYTES = 4096
+
+
+def mark(path: str) -> Mark:
+    """The outbox's end now, taken under the shared lock (no half-written line is counted)."""
+    with _shared(path):
+        try:
+            with open(path, "rb") as handle:
+                size = os.fstat(handle.fileno()).st_size
+                handle.seek(max(size - _TAIL_BYTES, 0))
+                end = handle.read(size)
+                return Mark(os.fstat(handle.fileno()).st_ino, size, end[end.rfind(b"\n", 0, len(end) - 1) + 1:])
+        except FileNotFoundError:
+            return Mark()
+
+
+def read_outbox(path: str, since: Mark | None = None) -> Iterator[dict[str, Any]]:
     """Messages oldest first, from the previous file and the current one; missing files are
-    empty. Both are read under a shared lock, so no rotation or half-written line is seen."""
+    empty. Both are read under a shared lock, so no rotation or half-written line is seen.
+    ``since``: only what was written after that mark (when its file is no longer kept, having
+    been rotated away twice, everything kept is newer)."""
+    with _shared(path):
+        parts = [_read(part) for part in (previous_path(path), path)]
+    if since is not None:
+        for i, (inode, data) in enumerate(parts):
+            if inode == since.inode and data[:since.offset].endswith(since.tail) and len(data) >= since.offset:
+                parts = [(None, data[since.offset:]), *parts[i + 1:]]
+                break
+    for _, data in parts:
+        for line in data.split(b"\n"):  # only newline ends a record (bodies may hold U+2028)
+            if line.strip():
+                yield json.loads(line)
+
+
+@contextlib.contextmanager
+def _shared(path: str) -> Iterator[None]:
     try:
         lock = os.open(path + ".lock", os.O_RDONLY)
     except FileNotFoundError:
@@ -75,17 +122,16 @@ def read_outbox(path: str) -> Iterator[dict[str, Any]]:
     try:
         if lock >= 0:
             fcntl.flock(lock, fcntl.LOCK_SH)
-        lines = [line for part in (previous_path(path), path) for line in _lines(part)]
+        yield
     finally:
         if lock >= 0:
             os.close(lock)
-    for line in lines:
-        yield json.loads(line)
 
 
-def _lines(path: str) -> list[str]:
+def _read(path: str) -> tuple[int | None, bytes]:
+    """A file's inode and content; (None, b"") when it does not exist."""
     try:
-        with open(path, encoding="utf-8") as handle:
-            return [line for line in handle if line.strip()]
+        with open(path, "rb") as handle:
+            return os.fstat(handle.fileno()).st_ino, handle.read()
     except FileNotFoundError:
-        return []
+        return None, b""
