@@ -254,9 +254,14 @@ def test_passkeys_per_user_are_capped(idp: Any, make_pool: Any, make_client: Any
 
 def test_lite_tier_has_no_passkeys(idp: Any, make_pool: Any, make_client: Any, make_user: Any,
                                    expect_error: Any) -> None:
-    pool_id = str(make_pool(UserPoolTier="LITE",
-                            Policies={"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "WEB_AUTHN"]}}))
-    idp.set_user_pool_mfa_config(UserPoolId=pool_id, WebAuthnConfiguration={"RelyingPartyId": "example.com"})
+    """Passkeys, and choice-based factors other than PASSWORD, need the Essentials tier
+    (WebAuthnConfigurationType, SignInPolicyType): refused when a Lite pool asks for them."""
+    with expect_error("FeatureUnavailableInTierException", match="Essentials"):
+        make_pool(UserPoolTier="LITE",
+                  Policies={"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "WEB_AUTHN"]}})
+    pool_id = str(make_pool(UserPoolTier="LITE"))
+    with expect_error("FeatureUnavailableInTierException", match="Essentials"):
+        idp.set_user_pool_mfa_config(UserPoolId=pool_id, WebAuthnConfiguration={"RelyingPartyId": "example.com"})
     client = make_client(pool_id, ExplicitAuthFlows=FLOWS[1:])
     make_user(pool_id, "ann")
     with expect_error("WebAuthnNotEnabledException", "Passkeys are not available in the Lite tier."):

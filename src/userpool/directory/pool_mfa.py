@@ -41,6 +41,7 @@ CREATE_NEEDS_SMS = "SMS configuration and Auto verification for phone_number are
 # Chosen texts (no real one found).
 EMAIL_TIER = "Email MFA is not available in the Lite tier."
 PASSKEY_MFA_TIER = "Passkey MFA (MULTI_FACTOR_WITH_USER_VERIFICATION) is not available in the Lite tier."
+PASSKEY_TIER = "WebAuthnConfiguration (passkeys) requires the Essentials tier or higher."
 BAD_RELYING_PARTY = "Invalid RelyingPartyId: it must be a domain name."
 
 _DOMAIN = re.compile(r"^(?=.{1,127}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
@@ -154,6 +155,8 @@ def _webauthn(pool: UserPool, raw: Mapping[str, Any]) -> dict[str, Any]:
         settings["RelyingPartyId"] = relying_party
     if settings["FactorConfiguration"] == "MULTI_FACTOR_WITH_USER_VERIFICATION" and pool.tier == "LITE":
         raise FeatureUnavailableInTierException(PASSKEY_MFA_TIER)
+    if pool.tier == "LITE":  # WebAuthnConfigurationType: "your user pool must be in the Essentials tier"
+        raise FeatureUnavailableInTierException(PASSKEY_TIER)
     return settings
 
 

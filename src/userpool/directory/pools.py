@@ -120,6 +120,13 @@ def _check(config: Mapping[str, Any]) -> None:
         from userpool.model.errors import FeatureUnavailableInTierException
 
         raise FeatureUnavailableInTierException("Password history is not available in the Lite tier.")
+    factors = ((config.get("Policies") or {}).get("SignInPolicy") or {}).get("AllowedFirstAuthFactors") or ()
+    if config.get("UserPoolTier") == "LITE" and any(factor != "PASSWORD" for factor in factors):
+        from userpool.model.errors import FeatureUnavailableInTierException
+
+        # choice-based sign-in's other factors need the Essentials tier (SignInPolicyType)
+        raise FeatureUnavailableInTierException(
+            "AllowedFirstAuthFactors other than PASSWORD require the Essentials tier or higher.")
 
 
 def create_pool(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
