@@ -87,8 +87,9 @@ def begin(ctx: FlowContext, tx: Tx, user: User, flow: str, carried: Mapping[str,
         setup = [f for f in pool.mfa_factors if f in SETUP_FACTORS]
         if not setup:
             raise InvalidUserPoolConfigurationException(
-                "This user pool requires MFA, and the user has no factor it can use or set up "
-                "(the pool offers SMS only and the user has no phone_number).")
+                "This user pool requires MFA, and the user has no factor it can use or set up: the pool "
+                "offers SMS only, which is not set up during sign-in (an administrator or the user enables "
+                "SMS MFA for a phone_number first).")
         return Step(MFA_SETUP, _session(ctx, user, MFA_SETUP, flow, {**carry, "can_setup": setup}),
                     {"MFAS_CAN_SETUP": _json_list(setup)})
     preferred = user.mfa.preferred
