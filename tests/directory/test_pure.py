@@ -65,8 +65,9 @@ def test_pagination_round_trip() -> None:
     for key in ("alice", "us-east-1_abc", "üñí", ""):
         assert pagination.decode(pagination.encode(key)) == key
     assert pagination.decode(None) is None
-    with pytest.raises(InvalidParameterException):
-        pagination.decode("\xff!!")
+    for garbage in ("\xff!!", "%%%", "YWxpY2U%", "a b", "YW+/"):  # "%%%" must not read as "" (from the start)
+        with pytest.raises(InvalidParameterException):
+            pagination.decode(garbage)
     page = pagination.page(["a", "b", "c"], 2, str, "Items", "Next", lambda s: {"v": s})
     assert page["Items"] == [{"v": "a"}, {"v": "b"}]
     assert pagination.decode(page["Next"]) == "b"

@@ -7,12 +7,16 @@ secret. The JavaScript clients are in test_devices_js.py."""
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 from unittest import mock
 
 import jwt
 import pytest
 import requests
+from botocore import UNSIGNED
+from botocore.config import Config
+from botocore.session import get_session
 from pycognito.aws_srp import AWSSRP, generate_hash_device
 
 from tests.e2e.conftest import PASSWORD
@@ -66,7 +70,10 @@ def test_new_device_metadata_confirm_and_device_srp(idp: Any, make_pool: Any, ma
                            DeviceSecretVerifierConfig=config)
     for garbage in ({"PasswordVerifier": "not base64!", "Salt": config["Salt"]},
                     {"PasswordVerifier": "AA==", "Salt": config["Salt"]},
-                    {"PasswordVerifier": config["PasswordVerifier"], "Salt": "QQ==" * 40}):
+                    {"PasswordVerifier": config["PasswordVerifier"], "Salt": "QQ==" * 40},
+                    # the right verifier behind 600 zero bytes: its value, but no client's PAD(dv)
+                    {"PasswordVerifier": base64.b64encode(b"\0" * 600 + base64.b64decode(config["PasswordVerifier"]))
+                     .decode(), "Salt": config["Salt"]}):
         with expect_error("InvalidParameterException"):
             idp.confirm_device(AccessToken=first["AccessToken"], DeviceKey=metadata["DeviceKey"],
                                DeviceSecretVerifierConfig=garbage)
@@ -254,3 +261,40 @@ def test_pycognito_remembers_and_forgets(server: Server, idp: Any, make_pool: An
         assert [d["DeviceKey"] for d in idp.list_devices(AccessToken=access)["Devices"]] == [key["DeviceKey"]]
         assert "200" in srp.forget_device(access, key["DeviceKey"])
     assert idp.admin_list_devices(UserPoolId=pool_id, Username="ann")["Devices"] == []
+
+
+def test_get_and_forget_device_without_an_access_token(server: Server, idp: Any, make_pool: Any, make_client: Any,
+                                                       make_user: Any, expect_error: Any) -> None:
+    """GetDevice and ForgetDevice declare AccessToken optional: a call without one is a Cognito
+    error (400), not a 500, and the device is untouched."""
+    pool_id = make_pool(DeviceConfiguration=REMEMBERED_AT_ONCE)
+    client = make_client(pool_id, ExplicitAuthFlows=SRP_FLOWS)
+    make_user(pool_id, "ann")
+    metadata = confirmed(idp, password_sign_in(idp, client)["AuthenticationResult"])[0]
+    anonymous = get_session().create_client("cognito-idp", region_name="us-east-1", endpoint_url=server.url,
+                                            config=Config(signature_version=UNSIGNED))
+    for call in (anonymous.get_device, anonymous.forget_device):
+        with expect_error("InvalidParameterException", "Missing required parameter AccessToken"):
+            call(DeviceKey=metadata["DeviceKey"])
+    assert [d["DeviceKey"] for d in idp.admin_list_devices(UserPoolId=pool_id, Username="ann")["Devices"]] == \
+        [metadata["DeviceKey"]]
+
+
+def test_device_configuration_updated_is_echoed_and_used(idp: Any, make_pool: Any, make_client: Any,
+                                                        make_user: Any) -> None:
+    """UpdateUserPool's DeviceConfiguration is what DescribeUserPool shows and what the next
+    ConfirmDevice reads: asked to prompt, the device waits to be remembered."""
+    pool_id = make_pool(DeviceConfiguration=REMEMBERED_AT_ONCE)
+    client = make_client(pool_id, ExplicitAuthFlows=SRP_FLOWS)
+    make_user(pool_id, "ann")
+    signed_in = password_sign_in(idp, client)["AuthenticationResult"]
+    prompt = {"ChallengeRequiredOnNewDevice": False, "DeviceOnlyRememberedOnUserPrompt": True}
+    idp.update_user_pool(UserPoolId=pool_id, DeviceConfiguration=prompt)
+    assert idp.describe_user_pool(UserPoolId=pool_id)["UserPool"]["DeviceConfiguration"] == prompt
+    metadata, _, necessary = confirmed(idp, signed_in)
+    assert necessary is True
+    assert idp.list_devices(AccessToken=signed_in["AccessToken"])["Devices"] == []
+    idp.update_device_status(AccessToken=signed_in["AccessToken"], DeviceKey=metadata["DeviceKey"],
+                             DeviceRememberedStatus="remembered")
+    assert [d["DeviceKey"] for d in idp.list_devices(AccessToken=signed_in["AccessToken"])["Devices"]] == \
+        [metadata["DeviceKey"]]

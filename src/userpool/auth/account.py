@@ -33,8 +33,14 @@ from userpool.model.ports import Tx
 
 
 def authenticated(auth: AuthRuntime, tx: Tx, body: Mapping[str, Any]) -> tokens.AccessContext:
-    """The caller of an access-token operation, inside the caller's transaction."""
-    caller = tokens.authenticate(auth, tx, body["AccessToken"])
+    """The caller of an access-token operation, inside the caller's transaction.
+
+    GetDevice and ForgetDevice declare ``AccessToken`` optional in the model, so the wire lets a
+    call without one through: it is refused here like a missing AuthParameters key, not a 500."""
+    token = body.get("AccessToken")
+    if token is None:
+        raise InvalidParameterException("Missing required parameter AccessToken")
+    caller = tokens.authenticate(auth, tx, token)
     if caller.user.status == UserStatus.RESET_REQUIRED:
         raise PasswordResetRequiredException()
     if caller.user.status == UserStatus.UNCONFIRMED:

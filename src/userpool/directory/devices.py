@@ -7,8 +7,9 @@ sealed like a password verifier (``storage/sql/repos/verifiers.py``). The device
 minted for the caller and not confirmed yet: another user's key, or one that names nothing, is
 "Invalid device key given." (Cognito's answer, aws/boto3#4059, amplify-js#2087); a second
 confirmation is DeviceKeyExistsException. Values that are not a verifier (not base64, zero, not
-below the group's modulus N) and salts of odd sizes are refused with InvalidParameterException
-before anything is stored; a long user-agent string is a fine DeviceName (Amplify sends one).
+below the group's modulus N, longer than PAD(N - 1)) and salts of odd sizes are refused with
+InvalidParameterException before anything is stored; a long user-agent string is a fine
+DeviceName (Amplify sends one).
 ``UserConfirmationNecessary`` is the pool's ``DeviceOnlyRememberedOnUserPrompt``: without it a
 confirmed device is remembered at once.
 
@@ -47,6 +48,9 @@ INVALID_KEY = "Invalid device key given."
 #: Salt sizes accepted (bytes): clients draw 16 and encode PAD(ds), which adds a byte or drops
 #: leading zeros (§11.2: 15–17 seen); more than 64 is no salt a client makes.
 SALT_BYTES = (1, 64)
+#: A verifier is PAD(v) for some v < N: 384 bytes, 385 when the top bit is set, fewer when v is
+#: small. Leading zero bytes beyond that change nothing but what is stored (up to the 1 MiB body).
+VERIFIER_MAX_BYTES = len(srp.pad(srp.N - 1))
 
 
 def confirm(tx: Tx, pool: UserPool, user: User, key: str, config: Mapping[str, Any] | None, name: str | None,
@@ -72,9 +76,15 @@ def _secret(config: Mapping[str, Any] | None) -> DeviceSecret:
     if not SALT_BYTES[0] <= len(salt) <= SALT_BYTES[1]:
         raise InvalidParameterException("Invalid DeviceSecretVerifierConfig: Salt has an invalid length.")
     value = int.from_bytes(verifier, "big")
-    if not 1 < value < srp.N:
+    if len(verifier) > VERIFIER_MAX_BYTES or not 1 < value < srp.N:
         raise InvalidParameterException("Invalid DeviceSecretVerifierConfig: PasswordVerifier is not a verifier.")
-    return DeviceSecret(salt=salt, verifier=verifier)
+    return DeviceSecret(salt=_unpadded(int.from_bytes(salt, "big")), verifier=_unpadded(value))
+
+
+def _unpadded(value: int) -> bytes:
+    """Minimal big-endian bytes (at least one), as ``DeviceSecret`` holds them: the SRP code reads
+    both as integers and pads them itself (``srp.compute_x``, ``srp.salt_to_hex``)."""
+    return value.to_bytes(max(1, (value.bit_length() + 7) // 8), "big")
 
 
 def _base64(value: Any, member: str) -> bytes:

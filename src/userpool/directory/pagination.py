@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -17,9 +18,16 @@ def encode(last_key: str) -> str:
     return base64.urlsafe_b64encode(last_key.encode()).decode().rstrip("=")
 
 
+#: What ``encode`` writes. Checked first: the decoder drops characters outside its alphabet, so
+#: a token such as "%%%" would otherwise read as "" and restart the listing instead of failing.
+_TOKEN = re.compile(r"[A-Za-z0-9_-]*={0,2}")
+
+
 def decode(token: str | None) -> str | None:
     if token is None:
         return None
+    if not _TOKEN.fullmatch(token):
+        raise InvalidParameterException("Invalid pagination token.")
     try:
         return base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
