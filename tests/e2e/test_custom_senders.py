@@ -103,9 +103,11 @@ def sent_to_pool(pool_id: str) -> list[dict[str, Any]]:
     return [record for record in map(json.loads, lines) if record["event"]["userPoolId"] == pool_id]
 
 
-def sender_pool(idp: Any, key: str, email: str | None, sms: str | None, **lambdas: Any) -> str:
+def sender_pool(idp: Any, key: str, email: str | None, sms: str | None, *, settings: dict[str, Any] | None = None,
+                **lambdas: Any) -> str:
     """An Essentials pool (e-mail MFA) with SES and SNS settings, the senders named (functions of
-    tests/triggers/functions.py) and KMSKeyID ``key``; MFA optional with SMS and e-mail codes."""
+    tests/triggers/functions.py) and KMSKeyID ``key``; MFA optional with SMS and e-mail codes;
+    ``settings``: more CreateUserPool members, ``lambdas``: more LambdaConfig members."""
     config: dict[str, Any] = {"KMSKeyID": key, **lambdas}
     if email:
         config["CustomEmailSender"] = {"LambdaVersion": "V1_0", "LambdaArn": arn(email)}
@@ -113,7 +115,7 @@ def sender_pool(idp: Any, key: str, email: str | None, sms: str | None, **lambda
         config["CustomSMSSender"] = {"LambdaVersion": "V1_0", "LambdaArn": arn(sms)}
     pool_id = str(idp.create_user_pool(
         PoolName=f"senders-{uuid.uuid4().hex[:8]}", AutoVerifiedAttributes=["email"], LambdaConfig=config,
-        UserPoolTier="ESSENTIALS", EmailConfiguration=SES, SmsConfiguration=SNS)["UserPool"]["Id"])
+        UserPoolTier="ESSENTIALS", EmailConfiguration=SES, SmsConfiguration=SNS, **(settings or {}))["UserPool"]["Id"])
     idp.set_user_pool_mfa_config(
         UserPoolId=pool_id, MfaConfiguration="OPTIONAL",
         SmsMfaConfiguration={"SmsAuthenticationMessage": "Code {####}", "SmsConfiguration": SNS},
@@ -247,6 +249,27 @@ def test_every_source_round_trip(idp: Any, server: Server, kms: Kms, endpoint: L
         assert invocations and all(c.headers.get("X-Amz-Invocation-Type") == "Event" for c in invocations)
     else:
         assert not [c for c in endpoint.calls_to("code_sender") if c.event["userPoolId"] == pool_id]
+
+
+def test_first_factor_codes(idp: Any, server: Server, kms: Kms, make_client: Callable[..., dict[str, Any]],
+                            make_user: Callable[..., str]) -> None:
+    """USER_AUTH's one-time codes (EMAIL_OTP, SMS_OTP as first factors) are _Authentication too."""
+    pool_id = sender_pool(idp, kms.key_arn, "code_sender", "code_sender", settings={
+        "Policies": {"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "EMAIL_OTP", "SMS_OTP"]}}})
+    client_id = make_client(pool_id, ExplicitAuthFlows=["ALLOW_USER_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])["ClientId"]
+    make_user(pool_id, "ned", email="ned@example.com", email_verified="true", phone_number=PHONE,
+              phone_number_verified="true")
+    for factor, source, answer_key in (("EMAIL_OTP", "CustomEmailSender_Authentication", "EMAIL_OTP_CODE"),
+                                       ("SMS_OTP", "CustomSMSSender_Authentication", "SMS_OTP_CODE")):
+        challenge = idp.initiate_auth(ClientId=client_id, AuthFlow="USER_AUTH",
+                                      AuthParameters={"USERNAME": "ned", "PREFERRED_CHALLENGE": factor})
+        assert challenge["ChallengeName"] == factor
+        code = check(sent("code_sender", pool_id, source), source=source, pool_id=pool_id, username="ned",
+                     client_id=client_id, metadata=None, attributes=attributes_now(idp, pool_id, "ned"))
+        done = idp.respond_to_auth_challenge(ClientId=client_id, ChallengeName=factor, Session=challenge["Session"],
+                                             ChallengeResponses={"USERNAME": "ned", answer_key: code})
+        assert done["AuthenticationResult"]["AccessToken"]
+    assert [m for m in server.outbox() if m["pool_id"] == pool_id] == []
 
 
 def test_custom_message_runs_only_for_the_other_medium(idp: Any, server: Server, kms: Kms,
