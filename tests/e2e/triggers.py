@@ -27,9 +27,9 @@ def endpoint_serving(names: Iterable[str]) -> Iterator[LambdaEndpoint]:
 
 
 def trigger_server(data_dir: Path, backend: str, endpoint: LambdaEndpoint,
-                   in_process: Mapping[str, str]) -> Iterator[Server]:
+                   in_process: Mapping[str, str], *args: str) -> Iterator[Server]:
     """A server invoking functions at ``endpoint``, and ``in_process`` (name → function of
-    tests/triggers/functions.py) in its own process."""
+    tests/triggers/functions.py) in its own process; ``args``: more server options."""
     mapped = [arg for name, function in in_process.items()
               for arg in ("--lambda-function", f"{name}=tests.triggers.functions:{function}")]
-    yield from serving(data_dir, backend, "--lambda-endpoint", endpoint.url, *mapped)
+    yield from serving(data_dir, backend, "--lambda-endpoint", endpoint.url, *mapped, *args)

@@ -235,8 +235,8 @@ def custom_message_without_code(event: dict[str, Any], context: Any) -> dict[str
 def code_sender(event: dict[str, Any], context: Any) -> None:
     """A custom sender (CustomEmailSender / CustomSMSSender) written as the Developer Guide's Python
     sample writes one: decrypt ``request.code`` with the AWS Encryption SDK and the KMS key (its ARN
-    in SENDER_KMS_KEY_ARN; KMS wherever boto3 is pointed, AWS_ENDPOINT_URL_KMS in the tests), then
-    deliver it — here, record it."""
+    in KEY_ARN; KMS wherever boto3 is pointed, AWS_ENDPOINT_URL_KMS in the tests), then deliver
+    it — here, record it (``sent``)."""
     import base64
     import os
 
@@ -244,12 +244,56 @@ def code_sender(event: dict[str, Any], context: Any) -> None:
     from aws_encryption_sdk.identifiers import CommitmentPolicy
 
     client = aws_encryption_sdk.EncryptionSDKClient(commitment_policy=CommitmentPolicy.REQUIRE_ENCRYPT_ALLOW_DECRYPT)
-    provider = aws_encryption_sdk.StrictAwsKmsMasterKeyProvider(key_ids=[os.environ["SENDER_KMS_KEY_ARN"]])
-    plaintext, _ = client.decrypt(source=base64.b64decode(event["request"]["code"]), key_provider=provider)
-    _record("code_sender", {**event, "decrypted": plaintext.decode()}, context)
+    provider = aws_encryption_sdk.StrictAwsKmsMasterKeyProvider(key_ids=[os.environ["KEY_ARN"]])
+    plaintext, header = client.decrypt(source=base64.b64decode(event["request"]["code"]), key_provider=provider)
+    _sent(event, context, decrypted=plaintext.decode(),
+          encryption_context=dict(header.encryption_context))
 
 
 def failing_sender(event: dict[str, Any], context: Any) -> None:
     """A custom sender that fails: the API call that sent the code must not notice (asynchronous)."""
-    _record("failing_sender", event, context)
+    _sent(event, context)
     raise RuntimeError("the e-mail provider is down")
+
+
+#: How long ``slow_sender`` takes: longer than any call that hands it a code may take.
+SLOW_SENDER_SECONDS = 2.0
+
+
+def slow_sender(event: dict[str, Any], context: Any) -> None:
+    """A custom sender whose provider takes seconds: the call must not wait for it."""
+    time.sleep(SLOW_SENDER_SECONDS)
+    _sent(event, context)
+
+
+def readme_sender(event: dict[str, Any], context: Any) -> None:
+    """The README's custom sender, run as written; its ``send(event, secret)`` (the reader's
+    provider) replaced by one that records. The README's text is run afresh for every call."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    code = re.search(r"^```python\n(.*?)^```$", text[text.index("**Custom senders.**"):], re.S | re.M)
+    assert code is not None, "the README's custom sender example"
+    namespace: dict[str, Any] = {}
+    exec(compile(code.group(1), "README.md", "exec"), namespace)  # the README's own example
+    namespace["send"] = lambda sent_event, secret: _sent(sent_event, context, decrypted=secret)
+    namespace["handler"](event, context)
+
+
+_sent_lock = threading.Lock()
+
+
+def _sent(event: dict[str, Any], context: Any, **found: Any) -> None:
+    """Records what a sender got, in ``CALLS`` and, for the tests to read across processes (an
+    in-process function runs in the server), as a JSON line in the file SENDER_OUTBOX names:
+    ``{"function": the name it was invoked by, "event", **found}``."""
+    import json
+    import os
+
+    _record(context.function_name, event, context)
+    path = os.environ.get("SENDER_OUTBOX")
+    if path:
+        line = json.dumps({"function": context.function_name, "event": event, **found}) + "\n"
+        with _sent_lock, open(path, "a") as out:
+            out.write(line)

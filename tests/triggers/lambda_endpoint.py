@@ -9,6 +9,8 @@ percent-encoded as botocore sends it; ``Qualifier`` in the query):
 - a handler that raises: 200 with ``X-Amz-Function-Error: Unhandled`` and
   ``{"errorMessage", "errorType", "requestId", "stackTrace"}``; an unserialisable answer:
   the same with ``Runtime.MarshalError``;
+- ``X-Amz-Invocation-Type: Event``: 202 with an empty body at once, the handler run afterwards
+  in a thread of its own, its answer or error dropped (Lambda's asynchronous invocation);
 - an unknown function: 404 ``ResourceNotFoundException`` (``x-amzn-ErrorType`` and the JSON
   body Lambda sends); ``failures[name] = (status, code)`` makes a function answer that error
   instead (throttling, service errors, access denied).
@@ -17,6 +19,7 @@ Every request is recorded (function, path, headers, event) in ``invocations``.""
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import re
@@ -113,6 +116,11 @@ class LambdaEndpoint:
                 {"Type": "User", "message": f"Function not found: {function_arn}"}).encode())
             return
         context = Context(function_name=name, invoked_function_arn=function_arn)
+        if request.headers.get("X-Amz-Invocation-Type") == "Event":
+            # queued: 202 at once, the function runs later and its outcome goes nowhere
+            self._answer(request, 202, {}, b"")
+            threading.Thread(target=_run_event, args=(handler, event, context), daemon=True).start()
+            return
         try:
             answer = handler(event, context)
         except Exception as error:
@@ -152,6 +160,11 @@ class LambdaEndpoint:
             request.wfile.write(body)
         except (BrokenPipeError, ConnectionResetError):  # the caller gave up waiting (a timeout test)
             pass
+
+
+def _run_event(handler: Callable[[Any, Any], Any], event: Any, context: Context) -> None:
+    with contextlib.suppress(Exception):  # an Event invocation's error goes back to nobody
+        handler(event, context)
 
 
 def lambda_endpoint(handlers: Mapping[str, Callable[[Any, Any], Any]]) -> Iterator[LambdaEndpoint]:

@@ -42,10 +42,12 @@ def check(config: Mapping[str, Any], *, can_encrypt: bool) -> None:
     senders = [name for name in SENDERS if lambdas.get(name)]
     if not senders:
         return
+    named, one = " and ".join(senders), len(senders) == 1
     if not lambdas.get("KMSKeyID"):
         raise InvalidParameterException(
-            f"{' and '.join(senders)} requires KMSKeyID: the KMS key that encrypts the codes sent to it.")
+            f"{named} {'requires' if one else 'require'} KMSKeyID: the KMS key that encrypts the codes sent to "
+            f"{'it' if one else 'them'}.")
     if not can_encrypt:
         raise InvalidParameterException(
-            f"{' and '.join(senders)} needs the server to encrypt codes with the AWS Encryption SDK, which is not "
-            "installed here: pip install 'userpool[aws]' (and give the server KMS access, or --kms-endpoint).")
+            f"{named} {'needs' if one else 'need'} the server to encrypt codes with the AWS Encryption SDK, which "
+            "is not installed here: pip install 'userpool[aws]' (and give the server KMS access, or --kms-endpoint).")

@@ -96,9 +96,10 @@ class CodeEncrypter(Protocol):
     """Encrypts a code for the pool's custom sender (spec §7.3; Developer Guide "Custom sender
     Lambda triggers"): an AWS Encryption SDK message under a KMS key, as Cognito makes it."""
 
-    def encrypt(self, key_id: str, plaintext: bytes) -> bytes:
-        """The Encryption SDK message (bytes) of ``plaintext`` under KMS key ``key_id`` (an ARN).
-        Raises ``DeliveryFailed`` when KMS cannot be reached or refuses."""
+    def encrypt(self, key_id: str, plaintext: bytes, context: Mapping[str, str]) -> bytes:
+        """The Encryption SDK message (bytes) of ``plaintext`` under KMS key ``key_id`` (an ARN),
+        bound to the encryption ``context`` (Cognito's: ``{"userpool-id": <pool ID>}``). Raises
+        ``DeliveryFailed`` when KMS cannot be reached or refuses."""
         ...
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import queue
 import threading
 import time
 import uuid
@@ -36,6 +37,9 @@ from userpool.triggers.invocation import (
 )
 
 Handler = Callable[[Any, Any], Any]
+#: Threads running asynchronous invocations (the custom senders), and how many may wait for one.
+EVENT_WORKERS = 4
+EVENT_QUEUE = 1000
 
 
 @dataclass(frozen=True)
@@ -97,6 +101,8 @@ class InProcessInvoker:
     def __init__(self, functions: Mapping[str, Handler], *, attempts: int = ATTEMPTS) -> None:
         self.functions = dict(functions)
         self.attempts = attempts
+        self._events: queue.Queue[tuple[Handler, str, str, str]] | None = None
+        self._events_lock = threading.Lock()
 
     def handles(self, function_arn: str) -> bool:
         return function_name(function_arn) in self.functions
@@ -111,24 +117,41 @@ class InProcessInvoker:
             function_arn, lambda: self._attempt(handler, name, function_arn, payload, timeout), self.attempts)
 
     def invoke_event(self, function_arn: str, event: Mapping[str, Any]) -> None:
-        """An asynchronous invocation: the callable runs in a background thread; an error, or no
-        such function, is logged (Lambda's Event invocations report nothing back)."""
+        """An asynchronous invocation: the callable runs on one of ``EVENT_WORKERS`` background
+        threads, in order of arrival; an error, no such function, or a full queue (more than
+        ``EVENT_QUEUE`` invocations waiting) is logged (Lambda's Event invocations report nothing
+        back). The workers are daemon threads: a function that never returns holds up neither
+        the caller nor the server's shutdown, only the later invocations on its thread."""
         name = function_name(function_arn)
         handler = self.functions.get(name)
         if handler is None:
             log.warning("trigger %s: no function named %s (asynchronous invocation dropped)", function_arn, name)
             return
-        payload = json.dumps(event)
-        context = LambdaContext(function_name=name, invoked_function_arn=function_arn,
-                                deadline=time.monotonic() + ASYNC_TIMEOUT)
+        try:
+            self._event_queue().put_nowait((handler, name, function_arn, json.dumps(event)))
+        except queue.Full:
+            log.warning("trigger %s: %d asynchronous invocations waiting (this one dropped)", function_arn,
+                        EVENT_QUEUE)
 
-        def run() -> None:
+    def _event_queue(self) -> queue.Queue[tuple[Handler, str, str, str]]:
+        with self._events_lock:
+            if self._events is None:
+                self._events = queue.Queue(EVENT_QUEUE)
+                for number in range(EVENT_WORKERS):
+                    threading.Thread(target=self._run_events, args=(self._events,), daemon=True,
+                                     name=f"trigger-event-{number}").start()
+            return self._events
+
+    @staticmethod
+    def _run_events(events: queue.Queue[tuple[Handler, str, str, str]]) -> None:
+        while True:
+            handler, name, function_arn, payload = events.get()
+            context = LambdaContext(function_name=name, invoked_function_arn=function_arn,
+                                    deadline=time.monotonic() + ASYNC_TIMEOUT)
             try:
                 handler(json.loads(payload), context)
             except Exception:
                 log.exception("trigger %s failed (asynchronous invocation)", function_arn)
-
-        threading.Thread(target=run, name=f"trigger-event-{name}", daemon=True).start()
 
     def _attempt(self, handler: Handler, name: str, function_arn: str, payload: str, timeout: float) -> dict[str, Any]:
         context = LambdaContext(function_name=name, invoked_function_arn=function_arn,
