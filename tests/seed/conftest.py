@@ -14,10 +14,12 @@ from userpool.storage import open_store
 
 
 class Store:
-    def __init__(self, path: Path, url: str | None = None) -> None:
+    """A runtime on a store: SQLite at ``path``, or the database at ``url``; ``seed`` seeds its randomness."""
+
+    def __init__(self, path: Path, url: str | None = None, seed: int = 2) -> None:
         self.rt = Runtime(store=open_store(url or f"sqlite:///{path}",
                                            AesGcmSecretBox(b"\x01" * 32, SeededRandom(1).bytes)),
-                          clock=FakeClock(), random=SeededRandom(2), sender=None,  # type: ignore[arg-type]
+                          clock=FakeClock(), random=SeededRandom(seed), sender=None,  # type: ignore[arg-type]
                           code_pepper=b"\x02" * 32)
 
 

@@ -281,7 +281,7 @@ def _group(item: Any, where: str) -> GroupEntry:
 
 def _user(item: Any, where: str) -> UserEntry:
     item = _object(item, where, "a user entry")
-    where = _label(where, item, "Username")
+    path, where = where, _label(where, item, "Username")
     unknown = sorted(set(item) - set(USER_MEMBERS))
     if unknown:
         raise SeedError(f"{where}: unknown member(s) {', '.join(unknown)}; allowed: {', '.join(USER_MEMBERS)}")
@@ -303,7 +303,7 @@ def _user(item: Any, where: str) -> UserEntry:
     enabled = item.get("Enabled", True)
     if not isinstance(enabled, bool):
         raise SeedError(f"{where}: Enabled must be true or false, got {enabled!r}")
-    groups = _list(item.get("Groups"), f"{where}.Groups")
+    groups = _list(item.get("Groups"), f"{path}.Groups")
     for name in groups:
         _checked("AdminAddUserToGroup", {"UserPoolId": _ANY_POOL, "Username": username, "GroupName": name}, where)
     sub = item.get("Sub")
@@ -311,9 +311,9 @@ def _user(item: Any, where: str) -> UserEntry:
         raise SeedError(f"{where}: Sub must be a UUID in lower case (as Cognito makes subs), got {sub!r}")
     mfa = item.get("MfaPreference")
     if mfa is not None:
-        mfa = dict(_object(mfa, f"{where}.MfaPreference", "MfaPreference"))
+        mfa = dict(_object(mfa, f"{path}.MfaPreference", "MfaPreference"))
         _checked("AdminSetUserMFAPreference", {**mfa, "UserPoolId": _ANY_POOL, "Username": username},
-                 f"{where}.MfaPreference")
+                 f"{path}.MfaPreference")
     secret = password if password is not None else temporary
     return UserEntry(where, username, attributes, secret, temporary is not None, enabled, tuple(groups), sub, mfa)
 
