@@ -272,3 +272,23 @@ def test_servers_seeding_at_once_postgres(tmp_path: Path, postgres_database: Cal
     finally:
         for store in stores:
             store.rt.store.close()
+
+
+def test_the_readme_example_seeds(store: Store) -> None:
+    """The README's "Seed file" example is a seed this server takes as written."""
+    import re
+
+    import yaml
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme[readme.index("\n## Seed file\n"):]
+    example = re.search(r"```yaml\n(.*?)```", section, re.S)
+    assert example is not None
+    applied = seed.apply(store.rt, yaml.safe_load(example.group(1)))
+    assert (applied.pools, applied.clients, applied.groups, applied.users) == (1, 1, 1, 1)
+    with store.rt.store.read() as tx:
+        pool = tx.get_pool("us-east-1_Example01")
+        alice = tx.get_user("us-east-1_Example01", "alice")
+    assert pool is not None and alice is not None and alice.password is not None
+    assert alice.sub == "0b9ee3a2-5b3e-4d43-9f6b-4c1f4f3a8e21"
+    assert passwords.matches(pool, "alice", "Correct-Horse-9", alice.password)

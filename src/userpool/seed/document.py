@@ -5,7 +5,8 @@ request check (CreateUserPool, SetUserPoolMfaConfig, CreateUserPoolClient, Creat
 AdminCreateUser, AdminSetUserPassword, AdminSetUserMFAPreference): a broken entry gets the
 Cognito error the API would answer. Unlike the API, which drops members the model does not
 define, a seed file naming one is refused: in a file it is a typo that would silently change
-nothing. The fixed IDs must have the form Cognito gives them (``directory/ids.py``).
+nothing. Fixed IDs follow the model's patterns (the ones Cognito's clients check); a pool's is
+this server's region, one underscore, letters and digits (``directory/ids.py`` makes 9).
 """
 
 from __future__ import annotations
@@ -30,8 +31,7 @@ USER_MEMBERS = ("Username", "Sub", "Attributes", "Password", "TemporaryPassword"
                 "MfaPreference")
 #: Stands in for the pool's ID where an operation's shape needs one (only its pattern is checked).
 _ANY_POOL = "us-east-1_seedcheck"
-_POOL_SUFFIX = re.compile(r"^[0-9A-Za-z]{9}$")
-_CLIENT_ID = re.compile(r"^[0-9a-z]{26}$")
+_POOL_SUFFIX = re.compile(r"^[0-9A-Za-z]+$")
 _SUB = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
@@ -231,10 +231,11 @@ def _pool(item: Any, where: str, region: str) -> PoolEntry:
     body = {key: value for key, value in item.items() if key not in POOL_EXTRA}
     _checked("CreateUserPool", body, where)
     fixed = item.get("Id")
-    if fixed is not None and not (isinstance(fixed, str) and fixed.startswith(f"{region}_")
-                                  and _POOL_SUFFIX.match(fixed[len(region) + 1:])):
-        raise SeedError(f"{where}: Id must be '{region}_' (this server's region) and 9 letters or digits, as "
-                        f"Cognito makes pool IDs; got {fixed!r}")
+    if fixed is not None:
+        _checked("DescribeUserPool", {"UserPoolId": fixed}, f"{where} Id")
+        if not (fixed.startswith(f"{region}_") and _POOL_SUFFIX.match(fixed[len(region) + 1:])):
+            raise SeedError(f"{where}: Id must be '{region}_' (this server's region) followed by letters and digits "
+                            f"(Cognito makes 9), got {fixed!r}")
     mfa_config = item.get("MfaConfig")
     if mfa_config is not None:
         mfa_config = dict(_object(mfa_config, f"{path}.MfaConfig", "MfaConfig"))
@@ -260,9 +261,8 @@ def _client(item: Any, where: str) -> ClientEntry:
     body = {key: value for key, value in item.items() if key != "ClientId"}
     _checked("CreateUserPoolClient", {**body, "UserPoolId": _ANY_POOL}, where)
     fixed = item.get("ClientId")
-    if fixed is not None and not (isinstance(fixed, str) and _CLIENT_ID.match(fixed)):
-        raise SeedError(f"{where}: ClientId must be 26 lower-case letters or digits, as Cognito makes client IDs; "
-                        f"got {fixed!r}")
+    if fixed is not None:
+        _checked("DescribeUserPoolClient", {"UserPoolId": _ANY_POOL, "ClientId": fixed}, f"{where} ClientId")
     try:
         clients.check_secret_request(body)
     except CognitoError as error:
