@@ -236,7 +236,7 @@ def test_a_pool_named_twice_in_the_store_needs_its_id(store: Store) -> None:
 
 @pytest.mark.parametrize(("name", "text", "message"), [
     ("seed.yaml", "pools:\n  - PoolName: a\n    PoolName: b\n", "member 'PoolName' given twice"),
-    ("seed.yaml", "pools:\n  - PoolName: a\n    PoolName: b\n", "line 3"),
+    ("seed.yaml", "pools:\n  - PoolName: a\n    PoolName: b\n", "line 3, column 5: member 'PoolName' given twice"),
     ("seed.yml", "pools: [\n", "not valid YAML"),
     ("seed.json", '{"pools": [{"PoolName": "a", "PoolName": "b"}]}', "not valid JSON: member 'PoolName' given twice"),
     ("seed.json", '{"pools": [{"PoolName": NaN}]}', "NaN is not a JSON value"),
@@ -267,3 +267,20 @@ def test_yaml_and_json_read_alike(tmp_path: Path) -> None:
     assert from_yaml == from_json
     assert dict(from_yaml.pools[0].users[0].attributes) == {
         "email_verified": "true", "birthdate": "1990-01-31", "custom:level": "3", "email": "u@example.com"}
+
+
+@pytest.mark.parametrize("libyaml", [True, False])
+def test_a_yaml_error_does_not_quote_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, libyaml: bool) -> None:
+    """PyYAML's pure-Python loader quotes the line at fault; the line may hold a password, and the
+    message ends up in a server's log."""
+    import yaml
+
+    if not libyaml:
+        monkeypatch.delattr(yaml, "CSafeLoader", raising=False)
+    path = tmp_path / "seed.yaml"
+    for text in ('pools:\n- PoolName: a\n  users:\n  - Username: u\n    Password: "hunter2-Secret\n',
+                 "pools:\n- PoolName: a\n  users:\n  - {Username: u, Password: hunter2-Secret, Password: x}\n"):
+        path.write_text(text)
+        with pytest.raises(seed.SeedError) as refused:
+            seed.load(path)
+        assert "hunter2" not in str(refused.value) and "line " in str(refused.value)

@@ -135,8 +135,13 @@ def _yaml(text: str, name: str) -> Any:
 
     try:
         return yaml.load(text, Loader=Loader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as error:
-        raise SeedError(f"{name}: not valid YAML: {error}") from None
+    except yaml.MarkedYAMLError as error:
+        # Line and column only: PyYAML's own text may quote the line, and the line may hold a password.
+        mark = error.problem_mark or error.context_mark
+        at = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+        raise SeedError(f"{name}: not valid YAML: {at}{error.problem or error.context}") from None
+    except yaml.YAMLError:
+        raise SeedError(f"{name}: not valid YAML") from None
 
 
 # --- checking --------------------------------------------------------------------------------
