@@ -45,6 +45,8 @@ def _serve_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type
     serve.add_argument("--seed", metavar="FILE",
                        help="create the pools, app clients, groups and users a JSON / YAML seed file lists (those "
                             "missing only; all or nothing) before serving")
+    serve.add_argument("--progress", choices=["auto", "on", "off"],
+                       help="progress of --seed on stderr: auto (default) when stderr is a terminal, on, off")
     serve.add_argument("--log-format", dest="log_format", choices=["text", "json"],
                        help="one line per request and per event: text (default) or json (README: Operating)")
     serve.add_argument("--metrics", choices=["on", "off"],
@@ -145,16 +147,17 @@ def serve(settings: Settings) -> int:
     if refusal is not None:
         print(f"userpool: {refusal}", file=sys.stderr)
         return 2
+    # Each worker opens the store and migrates under a database lock (safe when they race), so the
+    # parent imports nothing heavy and workers start at once (unless it applies a seed file first).
+    os.umask(0o077)  # data dir 0700; key, database, its -wal/-shm (made lazily by SQLite), outbox 0600
+    os.makedirs(settings.data_dir, exist_ok=True)
     if settings.seed:
         try:
-            print(f"seed: {_apply_seed(settings)}")
+            for line in _apply_seed(settings):
+                print(line)
         except (ValueError, OSError) as err:
             print(f"userpool: seed: {err}", file=sys.stderr)
             return 2
-    # Each worker opens the store and migrates under a database lock (safe when they race), so the
-    # parent imports nothing heavy and workers start at once.
-    os.umask(0o077)  # data dir 0700; key, database, its -wal/-shm (made lazily by SQLite), outbox 0600
-    os.makedirs(settings.data_dir, exist_ok=True)
     where = settings.database_url if settings.db else os.path.abspath(settings.data_dir)
     print(f"userpool listening on http://{settings.host}:{settings.port} ({settings.workers} worker(s))")
     print(f"data: {where}; dev outbox: {settings.outbox_path}")
@@ -262,42 +265,74 @@ def _check_triggers(settings: Settings) -> str:
     return f"functions through {where}"
 
 
-def _apply_seed(settings: Settings) -> str:
-    """Applies ``--seed`` once, before any worker starts (seed.SeedError, a ValueError, refuses)."""
+def _apply_seed(settings: Settings) -> list[str]:
+    """Applies ``--seed`` once, before any worker starts (seed.SeedError, a ValueError, refuses);
+    the lines that say what it did."""
     from userpool import seed
     from userpool.bootstrap import build_services
 
-    document = seed.load(settings.seed or "")
+    if settings.progress not in ("auto", "on", "off"):
+        raise ValueError(f"--progress must be auto, on or off, got {settings.progress!r}")
+    document = seed.parse(seed.load(settings.seed or ""), settings.region)  # before a database is made
+    shown = settings.progress == "on" or (settings.progress == "auto" and sys.stderr.isatty())
+    progress = seed.printer(sys.stderr, terminal=sys.stderr.isatty()) if shown else None
     services = build_services(settings)
     try:
-        progress = seed.terminal_progress() if sys.stderr.isatty() else None
         applied = seed.apply(services.rt, document, progress)
     finally:
         services.rt.store.close()
-    return (f"{settings.seed}: created {applied.pools} pool(s), {applied.clients} client(s), "
-            f"{applied.groups} group(s), {applied.users} user(s); the rest existed")
+    lines = [f"seed: {settings.seed}: created {applied.pools} pool(s), {applied.clients} client(s), "
+             f"{applied.groups} group(s), {applied.users} user(s); {applied.existing} existed"]
+    differing = applied.differing
+    if differing:
+        listed = ", ".join(differing[:10]) + (" ..." if len(differing) > 10 else "")
+        lines.append(f"NOTE: seed: {len(differing)} existing entr{'y' if len(differing) == 1 else 'ies'} differ "
+                     f"from the file and were left as they are (a seed only creates what is missing): {listed}")
+    return lines
 
 
 def export(args: argparse.Namespace) -> int:
-    """``userpool export``: the store's pools, clients, groups and users as a seed file."""
+    """``userpool export``: the store's pools, clients, groups and users as a seed file. Refuses a
+    data directory without a database or a server key (it would make new ones, and export
+    nothing) and a key that does not open the database's secrets."""
     from userpool import seed
     from userpool.bootstrap import build_services
+    from userpool.crypto.sealing import SealError
 
     settings = settings_from(args)
+    missing = _export_refusal(settings)
+    if missing is not None:
+        print(f"userpool: export: {missing}", file=sys.stderr)
+        return 2
     services = build_services(settings)
     try:
         document = seed.export(services.rt, with_secrets=args.with_secrets)
+    except SealError:
+        print("userpool: export: the database's secrets do not open with this server key: give the server's "
+              "--data-dir (its server.key) or its USERPOOL_SERVER_KEY", file=sys.stderr)
+        return 2
     finally:
         services.rt.store.close()
     fmt = args.format or ("yaml" if (args.output or "").endswith((".yaml", ".yml")) else "json")
     text = seed.dump(document, fmt)
     if args.output:
         fd = os.open(args.output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # may hold client secrets
+        os.fchmod(fd, 0o600)  # a file that existed keeps its mode otherwise
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
     else:
         sys.stdout.write(text)
     return 0
+
+
+def _export_refusal(settings: Settings) -> str | None:
+    url = settings.database_url
+    if url.startswith("sqlite:///") and not os.path.exists(url[len("sqlite:///"):]):
+        return f"no database at {url[len('sqlite:///'):]} (give the server's --data-dir or --db)"
+    if not settings.server_key and not os.path.exists(os.path.join(settings.data_dir, "server.key")):
+        return (f"no server key: {os.path.abspath(settings.data_dir)} has no server.key (give the server's "
+                "--data-dir, or USERPOOL_SERVER_KEY)")
+    return None
 
 
 def worker_app() -> Any:

@@ -85,7 +85,8 @@ class Settings:
     lambda_endpoint: str | None = None  # Lambda Invoke API endpoint; default AWS Lambda in the ARN's region
     lambda_function: tuple[str, ...] = ()  # "NAME=module:function": trigger functions run in-process
     kms_endpoint: str | None = None  # KMS endpoint for the custom senders' codes; default AWS KMS
-    seed: str | None = None  # a seed file (JSON / YAML) applied at start (seed.py)
+    seed: str | None = None  # a seed file (JSON / YAML) applied at start (seed/)
+    progress: str = "auto"  # progress of --seed on stderr: auto (when a terminal), on, off
 
     @property
     def rate_table_path(self) -> str:

@@ -122,6 +122,24 @@ def test_migration_4_seals_plaintext_verifiers(pool_store: SqlStore, box: XorBox
     assert raw(pool_store, "SELECT password_verifier, password_history FROM users ORDER BY pool_id, username") == before
 
 
+def test_migration_4_reports_its_progress(pool_store: SqlStore, box: XorBox, caplog: pytest.LogCaptureFixture,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sealing every verifier of a large database takes a while: the count out of the total is
+    logged every ``PROGRESS_EVERY`` users and at the end (issue 15 item 5)."""
+    from userpool.storage.sql import migrations
+
+    with pool_store.transaction() as tx:
+        for name in ("ann", "bob", "cy"):
+            tx.insert_user(make_user(name, password=make_credential(1)))
+    _to_version_3(pool_store, {name: (make_credential(1).verifier, []) for name in ("ann", "bob", "cy")})
+    monkeypatch.setattr(migrations, "PROGRESS_EVERY", 2)
+    with caplog.at_level("WARNING", logger="userpool.migrations"):
+        assert migrate(pool_store.engine, box) == LATEST_VERSION
+    progress = [r.getMessage() for r in caplog.records if r.getMessage().startswith("schema 4:")]
+    assert progress == [f"schema 4: sealed the verifiers of {n} of 3 users" for n in (2, 3)]
+    assert f"migrating the database schema to version 4 of {LATEST_VERSION}" in caplog.text
+
+
 def test_migration_4_needs_the_secret_box(pool_store: SqlStore) -> None:
     with pool_store.transaction() as tx:
         tx.insert_user(make_user("ann", password=make_credential(1)))

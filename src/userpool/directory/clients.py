@@ -85,9 +85,14 @@ def _bounds_message(token: str, low: int, high: int) -> str:
     return f"{token}Validity must be between {human[low]} and {human[high]}."
 
 
-def create_client(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
+def check_secret_request(body: Mapping[str, Any]) -> None:
+    """CreateUserPoolClient takes a custom ``ClientSecret`` or ``GenerateSecret``, not both."""
     if body.get("GenerateSecret") and body.get("ClientSecret"):
         raise InvalidParameterException("GenerateSecret and ClientSecret cannot be used together.")
+
+
+def create_client(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
+    check_secret_request(body)
     now = rt.clock.now()
     with rt.store.transaction() as tx:
         pool = get_pool(tx, body["UserPoolId"])

@@ -102,13 +102,21 @@ def set_pool_mfa_config(rt: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
     passkey settings. Answers the settings now in force."""
     with rt.store.transaction() as tx:
         pool = _pool(tx, body["UserPoolId"])
-        config = dict(pool.config)
-        if body.get("WebAuthnConfiguration") is not None:
-            config["WebAuthnConfiguration"] = _webauthn(pool, body["WebAuthnConfiguration"])
-        if any(body.get(key) is not None for key in MFA_MEMBERS):
-            config = _with_factors(pool, config, body)
+        config = with_mfa_config(pool, body)
         tx.update_pool(replace(pool, config=config, last_modified=rt.clock.now()))
     return describe(config)
+
+
+def with_mfa_config(pool: UserPool, body: Mapping[str, Any]) -> dict[str, Any]:
+    """The pool's settings after SetUserPoolMfaConfig's ``body`` (nothing stored): its passkey
+    settings, then its MFA mode and factors, each after Cognito's refusals. Seed files use it for
+    a pool's ``MfaConfig``."""
+    config = dict(pool.config)
+    if body.get("WebAuthnConfiguration") is not None:
+        config["WebAuthnConfiguration"] = _webauthn(pool, body["WebAuthnConfiguration"])
+    if any(body.get(key) is not None for key in MFA_MEMBERS):
+        config = _with_factors(pool, config, body)
+    return config
 
 
 def _with_factors(pool: UserPool, config: dict[str, Any], body: Mapping[str, Any]) -> dict[str, Any]:

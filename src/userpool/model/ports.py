@@ -450,6 +450,12 @@ class Tx(PoolRepo, ClientRepo, UserRepo, GroupRepo, TokenRepo, LockoutRepo, Limi
          KeyRepo, DeviceRepo, PasskeyRepo, Protocol):
     """Everything one transaction can read and write."""
 
+    def hold_lock(self, name: str) -> None:
+        """Holds the lock ``name`` until this write transaction ends: transactions that take the
+        same lock run one after the other, and each sees what the one before it committed (two
+        servers applying one seed file at once)."""
+        ...
+
 
 @dataclass(frozen=True)
 class StoreHealth:

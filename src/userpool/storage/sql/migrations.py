@@ -87,9 +87,10 @@ def _seal_verifiers_and_index_lockout(conn: Connection) -> None:
     bound to their user (``repos.verifiers``); ``lockout.last_attempt`` is indexed for the purge
     of stale counters. Version 3 kept verifiers in the clear, so every one is sealed here."""
     box = secret_box(conn)
+    total = int(conn.execute(select(func.count()).select_from(users)).scalar() or 0)
     for count, row in enumerate(_all_users(conn), start=1):
-        if count % PROGRESS_EVERY == 0:
-            log.warning("schema 4: sealed the verifiers of %d users so far", count)
+        if count % PROGRESS_EVERY == 0 or (count == total >= PROGRESS_EVERY):
+            log.warning("schema 4: sealed the verifiers of %d of %d users", count, total)
         values: dict[str, object] = {}
         if row.password_salt is not None:
             values["password_verifier"] = seal_verifier(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+import hashlib
+
+from sqlalchemy import func, select, text
 
 from userpool.storage.sql.repos.base import Prepared
 from userpool.storage.sql.repos.counters import CodeRepoMixin, LockoutRepoMixin
@@ -34,6 +36,14 @@ class SqlTx(
     PasskeyRepoMixin,
 ):
     """All repositories of one transaction; valid only inside ``SqlStore.transaction``/``read``."""
+
+    def hold_lock(self, name: str) -> None:
+        """``pg_advisory_xact_lock`` on a key derived from ``name`` on PostgreSQL (later statements
+        of this READ COMMITTED transaction see what the previous holder committed); nothing more on
+        SQLite, whose write transactions (``BEGIN IMMEDIATE``) are serial already."""
+        if self._dialect == "postgresql":
+            key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+            self._conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
     def schema_version(self) -> int | None:
         """The database's schema version (``Store.health``); None when it was never stamped."""
