@@ -65,3 +65,15 @@ def spend(tx: Tx, session: AuthSession) -> None:
     """Marks the session used inside the caller's transaction; a replay is refused."""
     if not tx.consume_once(session.id, session.expires_at):
         raise NotAuthorizedException(INVALID)
+
+
+def open_block(auth: AuthRuntime, block: str, aad: bytes, wrong: str) -> AuthSession:
+    """The SRP state sealed in a SECRET_BLOCK (the password's or a device's, told apart by
+    ``aad``): an expired one says so; any other that does not open is the proof's refusal,
+    ``wrong`` (a forged block tells an attacker nothing more than a wrong proof)."""
+    try:
+        return open_session(auth, block, aad=aad)
+    except NotAuthorizedException as refused:
+        if refused.message == EXPIRED:
+            raise
+        raise NotAuthorizedException(wrong) from None

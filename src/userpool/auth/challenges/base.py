@@ -24,12 +24,15 @@ class Challenge:
     def respond(self, ctx: FlowContext) -> dict[str, Any]:
         raise NotImplementedError
 
+    #: Other challenges whose Session this one may answer (SELECT_CHALLENGE answers WEB_AUTHN's).
+    also_answers: ClassVar[tuple[str, ...]] = ()
+
     def open(self, ctx: FlowContext) -> AuthSession:
         """The call's Session, checked against pool, client, expected challenge and USERNAME."""
         if not ctx.call.session:
             raise InvalidParameterException("Missing required parameter Session")
         session = open_session(ctx.auth, ctx.call.session)
-        bind(ctx, session, self.name)
+        bind(ctx, session, session.challenge if session.challenge in self.also_answers else self.name)
         return session
 
 

@@ -26,7 +26,7 @@ from userpool.auth.challenges.password_verifier import timestamp_ok
 from userpool.auth.context import FlowContext
 from userpool.auth.first_factor import WRONG
 from userpool.auth.next_step import Completed, finish, record
-from userpool.auth.session import EXPIRED, INVALID, AuthSession, open_session, spend
+from userpool.auth.session import INVALID, AuthSession, open_block, spend
 from userpool.crypto import srp
 from userpool.directory.client_auth import check_secret_hash
 from userpool.model.entities import Device
@@ -72,12 +72,7 @@ class DevicePasswordVerifierChallenge(Challenge):
 
 
 def _state(ctx: FlowContext, block: str) -> AuthSession:
-    try:
-        state = open_session(ctx.auth, block, aad=SECRET_BLOCK_AAD)
-    except NotAuthorizedException as refused:
-        if refused.message == EXPIRED:
-            raise
-        raise NotAuthorizedException(WRONG) from None
+    state = open_block(ctx.auth, block, SECRET_BLOCK_AAD, WRONG)
     if state.pool_id != ctx.pool.id or state.client_id != ctx.client.client_id:
         raise NotAuthorizedException(INVALID)
     return state

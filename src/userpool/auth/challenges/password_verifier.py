@@ -23,7 +23,7 @@ from userpool.auth.context import AuthCall, FlowContext
 from userpool.auth.first_factor import WRONG, check_user_state, conclude, settle_and_spend
 from userpool.auth.flows.user_srp_auth import PASSWORD_VERIFIER, SRP_AAD, decoy_credential
 from userpool.auth.runtime import AuthRuntime
-from userpool.auth.session import EXPIRED, INVALID, AuthSession, open_session
+from userpool.auth.session import INVALID, AuthSession, open_block, open_session
 from userpool.crypto import srp
 from userpool.model.entities import LockoutState, UserPool
 from userpool.model.errors import NotAuthorizedException
@@ -49,14 +49,6 @@ def _lockout_key(state: AuthSession) -> str:
 class PasswordVerifierChallenge(Challenge):
     name = PASSWORD_VERIFIER
 
-    def _state(self, ctx: FlowContext, block: str) -> AuthSession:
-        try:
-            return open_session(ctx.auth, block, aad=SRP_AAD)
-        except NotAuthorizedException as refused:
-            if refused.message == EXPIRED:
-                raise
-            raise NotAuthorizedException(WRONG) from None
-
     def preload(self, auth: AuthRuntime, tx: Tx, call: AuthCall, pool: UserPool) -> _Preloaded | None:
         """Two indexed reads in the engine's read transaction; None if the block does not open
         (``respond`` then gives the refusal)."""
@@ -79,7 +71,7 @@ class PasswordVerifierChallenge(Challenge):
         signature = ctx.param("PASSWORD_CLAIM_SIGNATURE")
         timestamp = ctx.param("TIMESTAMP")
         preloaded = ctx.preloaded if isinstance(ctx.preloaded, _Preloaded) else None
-        state = preloaded.state if preloaded is not None else self._state(ctx, block)
+        state = preloaded.state if preloaded is not None else open_block(ctx.auth, block, SRP_AAD, WRONG)
         bind(ctx, state, self.name)
         now = ctx.auth.rt.clock.now()
         if preloaded is not None:

@@ -13,11 +13,11 @@ from dataclasses import replace
 from typing import Any
 
 from userpool.auth import lockout
-from userpool.auth.challenges.base import Challenge, bind
+from userpool.auth.challenges.base import Challenge
 from userpool.auth.context import AuthCall, FlowContext
 from userpool.auth.flows.user_auth import SELECT_CHALLENGE, begin
 from userpool.auth.runtime import AuthRuntime
-from userpool.auth.session import INVALID, AuthSession, open_session
+from userpool.auth.session import INVALID
 from userpool.directory import first_factors, usernames
 from userpool.model.entities import LockoutState, UserPool
 from userpool.model.errors import InvalidParameterException, NotAuthorizedException
@@ -26,6 +26,8 @@ from userpool.model.ports import Tx
 
 class SelectChallenge(Challenge):
     name = SELECT_CHALLENGE
+    #: a user waiting for a passkey may pick another factor instead (spec §11.3)
+    also_answers = (first_factors.WEB_AUTHN,)
 
     def preload(self, auth: AuthRuntime, tx: Tx, call: AuthCall, pool: UserPool) -> LockoutState | None:
         """The counter of the named user (or name) for ANSWER=PASSWORD, read with the pool."""
@@ -34,15 +36,6 @@ class SelectChallenge(Challenge):
             return None
         user = usernames.resolve(tx, pool, typed)
         return tx.get_lockout(pool.id, user.username if user else lockout.key_for_unknown(typed))
-
-    def open(self, ctx: FlowContext) -> AuthSession:
-        """SELECT_CHALLENGE's session, or a WEB_AUTHN one: a user waiting for a passkey may pick
-        another factor instead (spec §11.3)."""
-        if not ctx.call.session:
-            raise InvalidParameterException("Missing required parameter Session")
-        session = open_session(ctx.auth, ctx.call.session)
-        bind(ctx, session, session.challenge if session.challenge == first_factors.WEB_AUTHN else self.name)
-        return session
 
     def respond(self, ctx: FlowContext) -> dict[str, Any]:
         session = self.open(ctx)
